@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// xmpp-conformance: run the suites, serve the reference server, or list the tests.
+// Every error reaches the user as one line `xmpp-conformance: <message>` and exit code 2.
+import { readFileSync } from "node:fs";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { listCommand } from "./cli/list-command.js";
+import { runCommand, type RunArgs } from "./cli/run-command.js";
+import { serveCommand, type ServeArgs } from "./cli/serve-command.js";
+import { errorLine } from "./cli/error-line.js";
+import { UsageError } from "./runner/errors.js";
+
+const NAME = "xmpp-conformance";
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+function die(err: unknown): never {
+  process.stderr.write(`${NAME}: ${errorLine(err)}\n`);
+  process.exit(2);
+}
+
+/** Runs a command and exits with its code: open test connections must not keep the process alive. */
+function exitWith(command: () => Promise<number>): Promise<void> {
+  return command().then((code) => process.exit(code), die);
+}
+
+// Outside a mocha run nothing else handles these; during a run mocha's own listener turns them into test failures.
+for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+  process.on(event, (err: unknown) => {
+    if (process.listenerCount(event) === 1) die(err);
+  });
+}
+
+await yargs(hideBin(process.argv))
+  .scriptName(NAME)
+  .version(version)
+  .strict()
+  .demandCommand(1, "give a command: run, serve or list")
+  .command(
+    "run",
+    "run conformance suites against --target, or against the embedded reference server",
+    (y) =>
+      y
+        .option("target", { type: "string", describe: "server under test, HOST[:PORT] (port 5222 by default); without it the embedded reference server is started on an ephemeral loopback port" })
+        .option("domain", { type: "string", describe: "XMPP domain of the target (required with --target; embedded: localhost)" })
+        .option("account", { type: "string", array: true, default: [] as string[], describe: "test account USER:PASSWORD (repeatable); the embedded server creates it" })
+        .option("register", { type: "boolean", default: false, describe: "create fresh accounts by in-band registration (XEP-0077); the default for the embedded server without --account" })
+        .option("tls", { choices: ["plain", "starttls", "direct"] as const, default: "plain" as const, describe: "how the client secures its streams" })
+        .option("insecure", { type: "boolean", default: false, describe: "accept any server certificate" })
+        .option("ca", { type: "string", describe: "PEM file of a CA (or certificate) to trust; the embedded server's certificate is trusted automatically" })
+        .option("fault", { type: "string", array: true, default: [] as string[], describe: "turn on a named fault in the embedded server (repeatable; not with --target)" })
+        .option("suite", { type: "string", array: true, default: [] as string[], describe: "suite to run (repeatable or comma-separated; default: all)" })
+        .option("grep", { type: "string", describe: "run only tests whose full title matches this regular expression" })
+        .option("timeout", { type: "number", default: 5000, describe: "default wait for an expected element, in ms" })
+        .option("max-wait", { type: "number", default: 10, describe: "longest resumption window a test waits out, in seconds" })
+        .option("sm-queue-limit", { type: "number", describe: "the target's unacknowledged-stanza queue limit, for tests that need it (known for the embedded server)" })
+        .option("reports", { type: "string", default: "reports", describe: "directory for junit.xml, results.json and summary.md" }),
+    (argv) => exitWith(() => runCommand(argv as RunArgs)),
+  )
+  .command(
+    "serve",
+    "run the embedded reference server until interrupted",
+    (y) =>
+      y
+        .option("host", { type: "string", default: "127.0.0.1", describe: "address to listen on" })
+        .option("port", { type: "number", default: 5222, describe: "client port (0: any free port)" })
+        .option("domain", { type: "string", default: "localhost", describe: "XMPP domain served" })
+        .option("user", { type: "string", array: true, default: [] as string[], describe: "account USER:PASSWORD to create (repeatable)" })
+        .option("fault", { type: "string", array: true, default: [] as string[], describe: "turn on a named fault (repeatable)" })
+        .option("sm-max", { type: "number", describe: "longest resumption window granted, in seconds (default 300)" })
+        .option("sm-queue-limit", { type: "number", describe: "unacknowledged-stanza queue limit (default 500)" })
+        .option("tls", { choices: ["off", "optional", "required"] as const, default: "optional" as const, describe: "STARTTLS offer" })
+        .option("direct-tls", { type: "boolean", default: false, describe: "also listen for direct TLS on an ephemeral port" })
+        .option("register", { type: "boolean", default: true, describe: "allow in-band registration (XEP-0077); --no-register turns it off" }),
+    (argv) => exitWith(() => serveCommand(argv as ServeArgs)),
+  )
+  .command(
+    "list",
+    "list every test with its rule IDs and what it needs",
+    (y) =>
+      y
+        .option("suite", { type: "string", array: true, default: [] as string[], describe: "suite to list (repeatable or comma-separated; default: all)" })
+        .option("json", { type: "boolean", default: false, describe: "print JSON instead of a table" }),
+    (argv) => exitWith(() => listCommand(argv)),
+  )
+  .fail((msg, err) => die(err ?? new UsageError(msg)))
+  .help()
+  .parseAsync()
+  .catch(die);

@@ -1,0 +1,46 @@
+// Checks on command-line values that yargs cannot express; each failure is a one-line UsageError.
+import { readFileSync } from "node:fs";
+import type { Account } from "../harness/target.js";
+import { UsageError } from "../runner/errors.js";
+import { FAULTS } from "../server/faults.js";
+
+/** HOST, HOST:PORT, or [IPv6]:PORT. */
+export function parseHostPort(spec: string, defaultPort: number): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(spec);
+  const host = m?.[1] ?? m?.[2];
+  const port = m?.[3] === undefined ? defaultPort : Number(m[3]);
+  if (!host || port < 1 || port > 65535) throw new UsageError(`--target ${spec}: expected HOST or HOST:PORT`);
+  return { host, port };
+}
+
+/** user:pass, split at the first colon so that passwords may contain colons. */
+export function parseAccount(spec: string, flag: string): Account {
+  const colon = spec.indexOf(":");
+  if (colon <= 0 || colon === spec.length - 1) throw new UsageError(`${flag} ${spec}: expected USER:PASSWORD`);
+  return { username: spec.slice(0, colon), password: spec.slice(colon + 1) };
+}
+
+/** Values of a repeatable option that also takes comma-separated lists. */
+export function splitList(values: string[]): string[] {
+  return values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+}
+
+export function checkFaults(names: string[]): void {
+  const unknown = names.filter((n) => !(n in FAULTS));
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown fault ${unknown.map((n) => `"${n}"`).join(", ")} (known faults: ${Object.keys(FAULTS).join(", ")})`);
+  }
+}
+
+export function readCa(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`--ca ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+export function positiveInt(flag: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${flag}: expected a positive whole number`);
+  return value;
+}

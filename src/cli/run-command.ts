@@ -1,0 +1,129 @@
+// `run`: against --target, or against the embedded reference server started for the run.
+import { GivenAccounts, RegisteringAccounts, type AccountSource } from "../harness/accounts.js";
+import type { Account, TargetProfile, TlsMode } from "../harness/target.js";
+import { UsageError } from "../runner/errors.js";
+import { progressPrinter, totalsLine } from "../runner/report-console.js";
+import { writeReports } from "../runner/reports.js";
+import type { TargetSummary } from "../runner/results.js";
+import { grepPattern, runSuites } from "../runner/run.js";
+import { suiteFiles } from "../runner/suites.js";
+import { startServer } from "../server/index.js";
+import { checkFaults, parseAccount, parseHostPort, positiveInt, readCa, splitList } from "./args.js";
+
+export interface RunArgs {
+  target?: string;
+  domain?: string;
+  account: string[];
+  register: boolean;
+  tls: TlsMode;
+  insecure: boolean;
+  ca?: string;
+  fault: string[];
+  suite: string[];
+  grep?: string;
+  timeout: number;
+  maxWait: number;
+  smQueueLimit?: number;
+  reports: string;
+}
+
+/** The embedded server's queue limit when not given: passed to it, so the SM tests know it. */
+const EMBEDDED_SM_QUEUE_LIMIT = 500;
+
+interface Setup {
+  target: TargetProfile;
+  summary: TargetSummary;
+  accounts: AccountSource;
+  smQueueLimit?: number;
+  stop(): Promise<void>;
+}
+
+/** Returns the exit code: 1 when a test failed, else 0. */
+export async function runCommand(args: RunArgs): Promise<number> {
+  const accounts = args.account.map((a) => parseAccount(a, "--account"));
+  const suites = splitList(args.suite);
+  suiteFiles(suites); // an unknown suite is reported before any server is started or reached
+  const grep = args.grep === undefined ? undefined : grepPattern(args.grep);
+  const options = { timeoutMs: positiveInt("--timeout", args.timeout), maxWaitSec: positiveInt("--max-wait", args.maxWait) };
+  const setup = args.target ? external(args, args.target, accounts) : await embedded(args, accounts);
+  try {
+    const s = setup.summary;
+    const kind = s.embedded ? `embedded reference server, faults: ${s.faults.join(", ") || "none"}` : "external server";
+    console.log(`target ${s.host}:${s.port} (domain ${s.domain}, tls ${s.tls}; ${kind})`);
+    const outcome = await runSuites({
+      target: setup.target,
+      accounts: setup.accounts,
+      options: { ...options, ...(setup.smQueueLimit !== undefined ? { smQueueLimit: setup.smQueueLimit } : {}) },
+      suites,
+      ...(grep ? { grep } : {}),
+      onResult: progressPrinter((line) => console.log(line)),
+    });
+    const files = writeReports(args.reports, { target: setup.summary, ...outcome });
+    console.log("");
+    console.log(totalsLine(outcome.totals));
+    console.log(`reports: ${files.join(", ")}`);
+    return outcome.totals.failed > 0 ? 1 : 0;
+  } finally {
+    await setup.stop();
+  }
+}
+
+function external(args: RunArgs, spec: string, accounts: Account[]): Setup {
+  if (args.fault.length > 0) throw new UsageError("--fault applies only to the embedded server (leave out --target)");
+  if (!args.domain) throw new UsageError("--domain is required with --target");
+  if (accounts.length === 0 && !args.register) throw new UsageError("--target needs accounts: give --account USER:PASSWORD or --register");
+  const target: TargetProfile = {
+    ...parseHostPort(spec, 5222),
+    domain: args.domain,
+    tls: args.tls,
+    insecure: args.insecure,
+    ...(args.ca ? { caPem: readCa(args.ca) } : {}),
+  };
+  return {
+    target,
+    summary: { host: target.host, port: target.port, domain: target.domain, tls: target.tls, embedded: false, faults: [] },
+    accounts: args.register ? new RegisteringAccounts(target) : new GivenAccounts(accounts),
+    ...(args.smQueueLimit !== undefined ? { smQueueLimit: positiveInt("--sm-queue-limit", args.smQueueLimit) } : {}),
+    stop: async () => {},
+  };
+}
+
+async function embedded(args: RunArgs, accounts: Account[]): Promise<Setup> {
+  const faults = splitList(args.fault);
+  checkFaults(faults);
+  const ca = args.ca ? readCa(args.ca) : undefined;
+  const smQueueLimit = args.smQueueLimit === undefined ? EMBEDDED_SM_QUEUE_LIMIT : positiveInt("--sm-queue-limit", args.smQueueLimit);
+  const server = await startServer({
+    host: "127.0.0.1",
+    port: 0,
+    domain: args.domain ?? "localhost",
+    users: accounts,
+    faults,
+    smQueueLimit,
+    // STARTTLS is offered as a typical server offers it; a plain client just does not use it.
+    tls: "optional",
+    directTls: args.tls === "direct",
+    registration: true,
+  });
+  const port = args.tls === "direct" ? server.directTlsPort : server.port;
+  if (port === undefined) {
+    await server.stop();
+    throw new Error("the embedded server did not open a direct TLS port");
+  }
+  const target: TargetProfile = {
+    host: server.host,
+    port,
+    domain: server.domain,
+    tls: args.tls,
+    insecure: args.insecure,
+    // The embedded server's self-signed certificate is trusted, plus any --ca given.
+    caPem: [server.certificatePem, ca].filter(Boolean).join("\n"),
+  };
+  return {
+    target,
+    summary: { host: target.host, port, domain: target.domain, tls: target.tls, embedded: true, faults: [...server.faults] },
+    accounts: args.register || accounts.length === 0 ? new RegisteringAccounts(target) : new GivenAccounts(accounts),
+    smQueueLimit,
+    stop: () => server.stop(),
+  };
+}

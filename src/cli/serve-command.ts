@@ -1,0 +1,44 @@
+// `serve`: the reference server on its own, until SIGINT or SIGTERM.
+import { UsageError } from "../runner/errors.js";
+import { startServer } from "../server/index.js";
+import { checkFaults, parseAccount, positiveInt, splitList } from "./args.js";
+
+export interface ServeArgs {
+  host: string;
+  port: number;
+  domain: string;
+  user: string[];
+  fault: string[];
+  smMax?: number;
+  smQueueLimit?: number;
+  tls: "off" | "optional" | "required";
+  directTls: boolean;
+  register: boolean;
+}
+
+export async function serveCommand(args: ServeArgs): Promise<number> {
+  const users = args.user.map((u) => parseAccount(u, "--user"));
+  const faults = splitList(args.fault);
+  checkFaults(faults);
+  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new UsageError(`--port: expected a port number (0-65535)`);
+  const server = await startServer({
+    host: args.host,
+    port: args.port,
+    domain: args.domain,
+    users,
+    faults,
+    ...(args.smMax !== undefined ? { smMax: positiveInt("--sm-max", args.smMax) } : {}),
+    ...(args.smQueueLimit !== undefined ? { smQueueLimit: positiveInt("--sm-queue-limit", args.smQueueLimit) } : {}),
+    tls: args.tls,
+    directTls: args.directTls,
+    registration: args.register,
+  });
+  const direct = server.directTlsPort !== undefined ? `, direct TLS port ${server.directTlsPort}` : "";
+  console.log(`listening on ${server.host}:${server.port} (domain ${server.domain}, faults: ${[...server.faults].join(", ") || "none"}${direct})`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+  await server.stop();
+  return 0;
+}

@@ -1,0 +1,31 @@
+// The run a suite executes in: set by the runner before mocha loads the suite files.
+import type { TargetProfile } from "../harness/target.js";
+import type { AccountSource } from "../harness/accounts.js";
+import type { Capabilities } from "./capabilities.js";
+
+export interface RunOptions {
+  /** Default wait for an expected element, in ms. */
+  timeoutMs: number;
+  /** Longest resumption window (seconds) a test may wait out. */
+  maxWaitSec: number;
+  /** The target's unacknowledged-stanza queue limit, when known. */
+  smQueueLimit?: number;
+}
+
+export interface RunContext {
+  target: TargetProfile;
+  accounts: AccountSource;
+  options: RunOptions;
+  capabilities: Capabilities;
+}
+
+let current: RunContext | undefined;
+
+export function setRunContext(ctx: RunContext): void {
+  current = ctx;
+}
+
+export function runContext(): RunContext {
+  if (!current) throw new Error("suites run only inside the runner (no run context set)");
+  return current;
+}

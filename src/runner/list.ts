@@ -1,0 +1,47 @@
+// `list`: every test the suites declare, with its rule IDs and what it needs, without running any.
+import Mocha from "mocha";
+import type { Suite, Test } from "mocha";
+import { declared } from "./dsl.js";
+import type { Need } from "./needs.js";
+import { suiteFiles, suiteOf } from "./suites.js";
+
+export interface ListedTest {
+  suite: string;
+  rules: string[];
+  title: string;
+  needs: string[];
+}
+
+export async function listTests(suites?: string[]): Promise<ListedTest[]> {
+  const mocha = new Mocha();
+  for (const file of suiteFiles(suites)) mocha.addFile(file);
+  await mocha.loadFilesAsync();
+  return testsIn(mocha.suite).map((test) => {
+    const meta = declared.get(test.fullTitle());
+    return {
+      suite: suiteOf(test),
+      rules: meta?.rules ?? [],
+      title: meta?.title ?? test.title,
+      needs: (meta?.needs ?? []).map(describeNeed),
+    };
+  });
+}
+
+function testsIn(suite: Suite): Test[] {
+  return [...suite.tests, ...suite.suites.flatMap(testsIn)];
+}
+
+export function describeNeed(need: Need): string {
+  if ("streamFeature" in need) return `stream feature ${need.streamFeature} (${need.phase ?? "post-auth"})`;
+  if ("accounts" in need) return `${need.accounts} account${need.accounts === 1 ? "" : "s"}`;
+  return "known SM queue limit (--sm-queue-limit)";
+}
+
+export function listTable(tests: ListedTest[]): string {
+  const header = ["SUITE", "RULES", "TITLE", "NEEDS"];
+  const rows = tests.map((t) => [t.suite, t.rules.join(" "), t.title, t.needs.join(", ") || "-"]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  // The last column is not padded: no trailing spaces.
+  const line = (cells: string[]) => cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]!) : c)).join("  ");
+  return [header, ...rows].map(line).join("\n") + "\n";
+}

@@ -1,0 +1,33 @@
+// What a test needs from the target; an unmet need skips the test and names what is missing.
+import type { Capabilities } from "./capabilities.js";
+
+export type Need =
+  /** A stream feature (matched by namespace) offered after authentication, or before it. */
+  | { streamFeature: string; phase?: "pre-auth" | "post-auth"; label?: string }
+  /** At least this many distinct accounts. */
+  | { accounts: number }
+  /** The target's unacknowledged-stanza queue limit is known (`--sm-queue-limit`). */
+  | { smQueueLimit: true };
+
+export interface NeedContext {
+  capabilities: Capabilities;
+  accountsAvailable: number | "unlimited";
+  smQueueLimit?: number;
+}
+
+/** Returns why `need` is not met, or undefined when it is. */
+export function unmetReason(need: Need, ctx: NeedContext): string | undefined {
+  if ("streamFeature" in need) {
+    const phase = need.phase ?? "post-auth";
+    const features = phase === "pre-auth" ? ctx.capabilities.preAuthFeatures : ctx.capabilities.postAuthFeatures;
+    if (features.some((f) => f.xmlns === need.streamFeature)) return undefined;
+    return `target does not offer the ${need.label ?? need.streamFeature} stream feature ${phase === "pre-auth" ? "before" : "after"} authentication`;
+  }
+  if ("accounts" in need) {
+    const n = ctx.accountsAvailable;
+    if (n === "unlimited" || n >= need.accounts) return undefined;
+    return `needs ${need.accounts} accounts, ${n} provisioned (give more --account or use --register)`;
+  }
+  if (ctx.smQueueLimit !== undefined) return undefined;
+  return "the target's unacknowledged-stanza queue limit is unknown (pass --sm-queue-limit N)";
+}

@@ -1,0 +1,22 @@
+// results.json: the machine-readable record, with the field names DESIGN.md promises.
+import type { RunReport } from "./results.js";
+
+export function resultsJson(report: RunReport): string {
+  const doc = {
+    target: report.target,
+    capabilities: report.capabilities,
+    startedAt: report.startedAt,
+    durationMs: report.durationMs,
+    totals: report.totals,
+    results: report.results.map((r) => ({
+      suite: r.suite,
+      test: r.title,
+      rules: r.rules,
+      status: r.status,
+      reason: r.reason ?? null,
+      durationMs: r.durationMs,
+      ...(r.failure ? { failure: r.failure } : {}),
+    })),
+  };
+  return JSON.stringify(doc, null, 2) + "\n";
+}

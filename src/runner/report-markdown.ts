@@ -1,0 +1,71 @@
+// summary.md: what the target offered, the totals, a table per suite, then failures and skips explained.
+import type { FeatureSeen } from "./capabilities.js";
+import { bySuite, type RunReport, type TestResult } from "./results.js";
+import { totalsLine } from "./report-console.js";
+
+const VERDICT = { passed: "✅ pass", failed: "❌ fail", skipped: "⏭ skip" } as const;
+
+export function summaryMarkdown(report: RunReport): string {
+  const { target, capabilities: caps } = report;
+  const out: string[] = ["# XMPP conformance summary", ""];
+  const kind = target.embedded
+    ? `embedded reference server, faults: ${target.faults.length > 0 ? target.faults.join(", ") : "none"}`
+    : "external server";
+  out.push(
+    `- Target: \`${target.host}:${target.port}\`, domain \`${target.domain}\`, TLS ${target.tls} (${kind})`,
+    `- Started ${report.startedAt}, took ${(report.durationMs / 1000).toFixed(1)} s`,
+    `- Stream features before authentication: ${features(caps.preAuthFeatures)}`,
+    `- Stream features after authentication: ${features(caps.postAuthFeatures)}`,
+    `- Domain disco#info features: ${list(caps.domainFeatures)}`,
+    "",
+    `**${totalsLine(report.totals)}**`,
+  );
+
+  for (const [suite, results] of bySuite(report.results)) {
+    out.push("", `## ${inline(suite)}`, "", "| Result | Rules | Test | ms |", "|---|---|---|---:|");
+    for (const r of results) {
+      out.push(`| ${VERDICT[r.status]} | ${cell(r.rules.join(" "))} | ${cell(plainTitle(r))} | ${Math.round(r.durationMs)} |`);
+    }
+    const failed = results.filter((r) => r.status === "failed");
+    if (failed.length > 0) out.push("", "### Failures");
+    for (const r of failed) out.push("", `#### ${inline(r.title)}`, "", ...failureLines(r));
+    const skipped = results.filter((r) => r.status === "skipped");
+    if (skipped.length > 0) out.push("", "### Skipped", "");
+    for (const r of skipped) out.push(`- ${inline(r.title)}: ${inline(r.reason ?? "")}`);
+  }
+  return out.join("\n") + "\n";
+}
+
+function failureLines(r: TestResult): string[] {
+  const f = r.failure;
+  if (!f?.rule) return [fenced(f?.message ?? "failed")];
+  return [`Rule **${f.rule}** violated.`, "", "Expected:", "", fenced(f.expected ?? ""), "", "Received:", "", fenced(f.received ?? "")];
+}
+
+/** The title without its rule-ID prefix, which the table shows in its own column. */
+function plainTitle(r: TestResult): string {
+  const prefix = `${r.rules.join(" ")}: `;
+  return r.rules.length > 0 && r.title.startsWith(prefix) ? r.title.slice(prefix.length) : r.title;
+}
+
+function features(seen: FeatureSeen[]): string {
+  return list(seen.map((f) => (f.xmlns ? `${f.name} (${f.xmlns})` : f.name)));
+}
+
+function list(items: string[]): string {
+  return items.length > 0 ? items.map((i) => `\`${i}\``).join(", ") : "none";
+}
+
+/** Titles and reasons quote XML: escaped, or renderers would take `<resume/>` for HTML and hide it. */
+function inline(text: string): string {
+  return text.replace(/\s+/g, " ").replace(/&/g, "&amp;").replace(/</g, "&lt;");
+}
+
+function cell(text: string): string {
+  return inline(text).replace(/\|/g, "\\|");
+}
+
+function fenced(text: string): string {
+  const fence = text.includes("```") ? "````" : "```";
+  return `${fence}\n${text}\n${fence}`;
+}

@@ -1,0 +1,202 @@
+// RFC 6121 presence: broadcast to subscribers and the account's other resources,
+// probes on initial presence, directed presence, unavailable on session end, and
+// the four subscription stanzas updating both rosters.
+import clone from "ltx/lib/clone.js";
+import { xml, type Element } from "../../xmpp/element.js";
+import type { ServerContext } from "../context.js";
+import { makeJid, parseJid, type Jid } from "../jid.js";
+import { bounce, route } from "../router.js";
+import type { Session } from "../session.js";
+import type { RosterItem } from "../store.js";
+import { updateItem } from "./roster.js";
+
+export type SubscriptionType = "subscribe" | "subscribed" | "unsubscribe" | "unsubscribed";
+const SUBSCRIPTION_TYPES = new Set(["subscribe", "subscribed", "unsubscribe", "unsubscribed"]);
+
+const hasTo = (i: RosterItem) => i.subscription === "to" || i.subscription === "both";
+const hasFrom = (i: RosterItem) => i.subscription === "from" || i.subscription === "both";
+
+/** Presence from a client; returns true when it was answered with an error. */
+export function presenceFromClient(ctx: ServerContext, session: Session, el: Element): boolean {
+  const type = el.attrs.type;
+  const to = el.attrs.to === undefined ? undefined : parseJid(el.attrs.to);
+  if (type === "error") return route(ctx, el);
+  if (type !== undefined && SUBSCRIPTION_TYPES.has(type)) {
+    if (!to) return bounce(ctx, el, "modify", "bad-request");
+    sendSubscription(ctx, session.jid, to.bare, type as SubscriptionType, el);
+    return false;
+  }
+  if (type === "probe") return false;
+  if (type !== undefined && type !== "unavailable") return bounce(ctx, el, "modify", "bad-request");
+  if (to) {
+    if (type === "unavailable") session.directed.delete(to.full);
+    else session.directed.add(to.full);
+    return route(ctx, el);
+  }
+  if (type === "unavailable") {
+    announce(ctx, session, el);
+    session.presence = null;
+    session.directed.clear();
+    return false;
+  }
+  const initial = !session.available;
+  session.presence = el;
+  session.priority = Number.parseInt(el.getChildText("priority") ?? "0", 10) || 0;
+  announce(ctx, session, el);
+  if (initial) welcome(ctx, session);
+  return false;
+}
+
+/** Presence routed to a local account (the router checked it exists). */
+export function presenceToAccount(ctx: ServerContext, el: Element, to: Jid): void {
+  if (to.resource) {
+    const s = ctx.sessions.get(to.full);
+    if (s) ctx.sessions.deliver(s, el);
+    return;
+  }
+  if (el.attrs.type === "probe" || el.attrs.type === "error") return;
+  for (const s of ctx.sessions.of(to.bare)) if (s.available) ctx.sessions.deliver(s, el);
+}
+
+/** Sends a copy of `el` to every available resource of `bare` (every bound one if `bound`). */
+function toAvailable(ctx: ServerContext, el: Element, bare: string, except?: Session, bound = false): void {
+  for (const s of ctx.sessions.of(bare)) {
+    if ((!s.available && !bound) || s === except) continue;
+    const copy = clone(el);
+    copy.attrs.to = s.jid.full;
+    ctx.sessions.deliver(s, copy);
+  }
+}
+
+function localContact(ctx: ServerContext, bare: string): string | undefined {
+  const j = parseJid(bare);
+  return j && j.local && j.domain === ctx.config.domain && ctx.store.hasUser(j.local) ? j.local : undefined;
+}
+
+/** Broadcasts `el` (available or unavailable) to subscribers, own resources and directed targets. */
+function announce(ctx: ServerContext, session: Session, el: Element): void {
+  const out = clone(el);
+  out.attrs.from = session.jid.full;
+  delete out.attrs.to;
+  for (const item of ctx.store.roster(session.jid.local).values()) {
+    if (hasFrom(item) && localContact(ctx, item.jid)) toAvailable(ctx, out, item.jid);
+  }
+  toAvailable(ctx, out, session.jid.bare, session);
+  if (out.attrs.type === "unavailable") {
+    for (const full of session.directed) {
+      const s = ctx.sessions.get(full);
+      if (s) toAvailable(ctx, out, s.jid.bare);
+    }
+  }
+}
+
+/** Initial presence: contacts' and own resources' presence, then pending subscription requests. */
+function welcome(ctx: ServerContext, session: Session): void {
+  const sources = [...ctx.sessions.of(session.jid.bare).filter((s) => s !== session)];
+  for (const item of ctx.store.roster(session.jid.local).values()) {
+    if (hasTo(item) && localContact(ctx, item.jid)) sources.push(...ctx.sessions.of(item.jid));
+  }
+  for (const s of sources) {
+    if (!s.presence) continue;
+    const copy = clone(s.presence);
+    Object.assign(copy.attrs, { from: s.jid.full, to: session.jid.full });
+    ctx.sessions.deliver(session, copy);
+  }
+  for (const from of ctx.store.pendingIn(session.jid.local)) {
+    ctx.sessions.deliver(session, xml("presence", { type: "subscribe", from, to: session.jid.bare }));
+  }
+}
+
+export function announceUnavailable(ctx: ServerContext, session: Session): void {
+  announce(ctx, session, xml("presence", { type: "unavailable" }));
+}
+
+export function announceAvailable(ctx: ServerContext, session: Session): void {
+  if (session.presence) announce(ctx, session, session.presence);
+}
+
+/** The session is over: unavailable to everyone who saw it available. */
+export function endPresence(ctx: ServerContext, session: Session): void {
+  if (session.available || session.directed.size) announceUnavailable(ctx, session);
+  session.presence = null;
+  session.directed.clear();
+}
+
+/**
+ * A subscription stanza from `session`'s user to `contact` (RFC 6121 3): updates
+ * both rosters and delivers it. Only local contacts have rosters here; anything
+ * else is routed as is (and bounced or dropped by the router).
+ */
+export function sendSubscription(ctx: ServerContext, from: Jid, contact: string, type: SubscriptionType, original?: Element): void {
+  const user = from.local;
+  const userBare = from.bare;
+  const contactUser = localContact(ctx, contact);
+  const stanza = xml("presence", { type, from: userBare, to: contact }, ...(original?.children ?? []).filter((c) => typeof c !== "string").map((c) => clone(c)));
+  if (!contactUser) {
+    if (original && parseJid(contact)?.domain !== ctx.config.domain) route(ctx, stanza);
+    return;
+  }
+  const pending = ctx.store.pendingIn(user);
+  const theirs = ctx.store.roster(contactUser).get(userBare);
+  switch (type) {
+    case "subscribe": {
+      updateItem(ctx, user, contact, (i) => (i.ask = !hasTo(i)));
+      if (theirs && hasFrom(theirs)) {
+        // Already approved: the contact's server answers for it (RFC 6121 3.1.3).
+        sendSubscription(ctx, makeJid(contactUser, ctx.config.domain), userBare, "subscribed");
+        return;
+      }
+      ctx.store.pendingIn(contactUser).add(userBare);
+      break;
+    }
+    case "subscribed": {
+      if (!pending.has(contact) && !theirs?.ask) return;
+      pending.delete(contact);
+      updateItem(ctx, user, contact, (i) => (i.subscription = i.subscription === "to" || i.subscription === "both" ? "both" : "from"));
+      updateItem(ctx, contactUser, userBare, (i) => {
+        i.subscription = hasFrom(i) ? "both" : "to";
+        i.ask = false;
+      });
+      break;
+    }
+    case "unsubscribe": {
+      updateItem(ctx, user, contact, (i) => {
+        i.subscription = hasFrom(i) ? "from" : "none";
+        i.ask = false;
+      }, false);
+      ctx.store.pendingIn(contactUser).delete(userBare);
+      if (theirs) updateItem(ctx, contactUser, userBare, (i) => (i.subscription = hasTo(i) ? "to" : "none"), false);
+      break;
+    }
+    case "unsubscribed": {
+      pending.delete(contact);
+      updateItem(ctx, user, contact, (i) => (i.subscription = hasTo(i) ? "to" : "none"), false);
+      if (theirs) {
+        updateItem(ctx, contactUser, userBare, (i) => {
+          i.subscription = hasFrom(i) ? "from" : "none";
+          i.ask = false;
+        }, false);
+      }
+      break;
+    }
+  }
+  // Bound resources that sent no presence yet get it too, like roster pushes, so a
+  // client can approve a request before going online; pending requests are also
+  // re-sent with the next initial presence (RFC 6121 3.1.3).
+  toAvailable(ctx, stanza, contact, undefined, true);
+  // Presence follows the subscription state: the new subscriber sees the user's
+  // resources, a cancelled one sees them leave.
+  if (type === "subscribed" || type === "unsubscribed") {
+    for (const s of ctx.sessions.of(userBare)) {
+      if (!s.presence) continue;
+      const p = type === "subscribed" ? clone(s.presence) : xml("presence", { type: "unavailable" });
+      p.attrs.from = s.jid.full;
+      toAvailable(ctx, p, contact);
+    }
+  }
+  if (type === "unsubscribe") {
+    for (const s of ctx.sessions.of(contact)) {
+      if (s.presence) toAvailable(ctx, xml("presence", { type: "unavailable", from: s.jid.full }), userBare);
+    }
+  }
+}

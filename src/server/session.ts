@@ -1,0 +1,38 @@
+// One bound resource. It outlives its connection while hibernating (XEP-0198), so
+// everything that must survive a TCP drop lives here, not on the connection.
+import type { Element } from "../xmpp/element.js";
+import type { StreamCondition } from "../xmpp/ns.js";
+import type { Jid } from "./jid.js";
+import type { SmState } from "./sm-state.js";
+
+/** The connection currently serving a session. */
+export interface ClientLink {
+  write(el: Element): void;
+  /** Sends a stream error, closes, and ends the session the link still serves. */
+  streamError(condition: StreamCondition, text?: string, ...extra: Element[]): void;
+  /** Gives the session up without ending it (it was resumed elsewhere). */
+  release(conflict: boolean): void;
+}
+
+export class Session {
+  link: ClientLink | null;
+  /** The last available presence broadcast; null while unavailable. */
+  presence: Element | null = null;
+  priority = 0;
+  /** Full JIDs this session sent directed available presence to. */
+  readonly directed = new Set<string>();
+  sm: SmState | undefined;
+  expiry: NodeJS.Timeout | undefined;
+  ended = false;
+
+  constructor(
+    readonly jid: Jid,
+    link: ClientLink,
+  ) {
+    this.link = link;
+  }
+
+  get available(): boolean {
+    return this.presence !== null;
+  }
+}

@@ -1,0 +1,63 @@
+// In-memory accounts and rosters. SCRAM keys are derived once per password, so a
+// login costs a few hashes, not 4096 PBKDF2 iterations.
+import { randomBytes } from "node:crypto";
+import { scramKeys, type ScramCredentials } from "./sasl.js";
+
+export type Subscription = "none" | "to" | "from" | "both";
+
+export interface RosterItem {
+  jid: string;
+  name?: string;
+  subscription: Subscription;
+  /** An outbound subscription request is pending. */
+  ask: boolean;
+  groups: string[];
+}
+
+interface Account {
+  password: string;
+  scram: ScramCredentials;
+  roster: Map<string, RosterItem>;
+  /** Bare JIDs whose subscription requests await an answer. */
+  pendingIn: Set<string>;
+}
+
+export const SCRAM_ITERATIONS = 4096;
+
+export class Store {
+  private readonly accounts = new Map<string, Account>();
+
+  addUser(username: string, password: string): void {
+    const name = username.toLowerCase();
+    const scram = scramKeys(password, randomBytes(16), SCRAM_ITERATIONS);
+    const existing = this.accounts.get(name);
+    if (existing) Object.assign(existing, { password, scram });
+    else this.accounts.set(name, { password, scram, roster: new Map(), pendingIn: new Set() });
+  }
+
+  hasUser(username: string): boolean {
+    return this.accounts.has(username.toLowerCase());
+  }
+
+  checkPassword(username: string, password: string): boolean {
+    return this.accounts.get(username.toLowerCase())?.password === password;
+  }
+
+  scramCredentials(username: string): ScramCredentials | undefined {
+    return this.accounts.get(username.toLowerCase())?.scram;
+  }
+
+  roster(username: string): Map<string, RosterItem> {
+    return this.account(username).roster;
+  }
+
+  pendingIn(username: string): Set<string> {
+    return this.account(username).pendingIn;
+  }
+
+  private account(username: string): Account {
+    const a = this.accounts.get(username.toLowerCase());
+    if (!a) throw new Error(`no account ${username}`);
+    return a;
+  }
+}

@@ -1,0 +1,185 @@
+// Turns the bytes of one XML stream into a header, top-level elements and an end,
+// using saxes because RFC 6120 section 11 needs a strict parser: ltx's accepts
+// comments, processing instructions, DTDs and junk. A stream restart is a new parser.
+import { SaxesParser, type SaxesTagNS } from "saxes";
+import { Element } from "../xmpp/element.js";
+import type { StreamCondition } from "../xmpp/ns.js";
+
+export interface StreamHeader {
+  name: string;
+  /** Namespace of the root element itself (the stream namespace when valid). */
+  ns: string;
+  /** The default namespace declared on the root (the content namespace). */
+  defaultNs: string | undefined;
+  attrs: Record<string, string>;
+}
+
+export interface StreamParserEvents {
+  header(header: StreamHeader): void;
+  /** `chunk` numbers the write() call the element ended in. */
+  element(el: Element, chunk: number): void;
+  end(): void;
+  error(condition: StreamCondition, text: string): void;
+}
+
+/** Numbers every write() across all parsers, so chunk numbers survive restarts and resumption. */
+let chunks = 0;
+
+/** Characters fed to saxes per call, so the size limit is checked while a huge write is parsed. */
+const SLICE = 8192;
+
+export class StreamParser {
+  private readonly sax = new SaxesParser({ xmlns: true, position: true });
+  private readonly decoder = new TextDecoder("utf-8", { fatal: true });
+  private stack: Element[] = [];
+  private depth = 0;
+  private dead = false;
+  private chunk = 0;
+  // Size accounting for the current top-level element, in bytes since `mark`
+  // (a string index into everything fed so far).
+  private mark = 0;
+  private text = "";
+  private textBase = 0;
+  private fed = 0;
+  private piece = "";
+  private pieceBase = 0;
+  private bytesBeforePiece = 0;
+
+  constructor(
+    private readonly events: StreamParserEvents,
+    private readonly maxStanzaBytes = 262144,
+  ) {
+    const sax = this.sax;
+    sax.on("xmldecl", () => undefined);
+    sax.on("doctype", () => this.fail("restricted-xml", "DTDs are not allowed"));
+    sax.on("comment", () => this.fail("restricted-xml", "comments are not allowed"));
+    sax.on("processinginstruction", () => this.fail("restricted-xml", "processing instructions are not allowed"));
+    sax.on("error", (err) => this.fail("not-well-formed", err.message));
+    sax.on("opentag", (tag) => this.onOpen(tag as SaxesTagNS));
+    sax.on("closetag", () => this.onClose());
+    sax.on("text", (text) => this.onText(text));
+    sax.on("cdata", (text) => this.onText(text));
+  }
+
+  write(data: Buffer | string): void {
+    if (this.dead) return;
+    this.chunk = ++chunks;
+    let text: string;
+    try {
+      text = typeof data === "string" ? data : this.decoder.decode(data, { stream: true });
+    } catch {
+      this.fail("not-well-formed", "invalid UTF-8");
+      return;
+    }
+    this.text = text;
+    this.textBase = this.fed;
+    for (let off = 0; off < text.length && !this.dead; off += SLICE) {
+      this.piece = text.slice(off, off + SLICE);
+      this.pieceBase = this.fed;
+      this.fed += this.piece.length;
+      this.sax.write(this.piece);
+      if (this.dead || this.depth === 0) continue;
+      this.bytesBeforePiece = this.elementBytes(this.piece.length);
+      this.mark = Math.max(this.mark, this.fed);
+      if (this.bytesBeforePiece > this.maxStanzaBytes) this.tooBig();
+    }
+  }
+
+  /** Stops all further events, e.g. on a stream restart or a closed connection. */
+  stop(): void {
+    this.dead = true;
+  }
+
+  /**
+   * For a stream restart requested while an element event is being handled:
+   * stops this parser and returns the input that followed the element in the
+   * current write, which belongs to the next stream.
+   */
+  takeRest(): string {
+    this.dead = true;
+    return this.text.slice(this.sax.position - this.textBase);
+  }
+
+  private elementBytes(uptoInPiece: number): number {
+    const from = Math.max(0, this.mark - this.pieceBase);
+    return this.bytesBeforePiece + Buffer.byteLength(this.piece.slice(from, Math.max(from, uptoInPiece)));
+  }
+
+  private fail(condition: StreamCondition, text: string): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.stack = [];
+    this.events.error(condition, text);
+  }
+
+  private tooBig(): void {
+    this.fail("policy-violation", `stanza larger than ${this.maxStanzaBytes} bytes`);
+  }
+
+  private onText(text: string): void {
+    if (this.dead) return;
+    if (this.depth === 1) {
+      if (text.trim() !== "") this.fail("not-well-formed", "text at stream level");
+      else this.setMark(this.sax.position - 1);
+      return;
+    }
+    const top = this.stack[this.stack.length - 1];
+    if (top) top.t(text);
+  }
+
+  private setMark(position: number): void {
+    this.mark = position;
+    this.bytesBeforePiece = 0;
+  }
+
+  private onOpen(tag: SaxesTagNS): void {
+    if (this.dead) return;
+    this.depth++;
+    if (this.depth === 1) {
+      this.setMark(this.sax.position);
+      const attrs: Record<string, string> = {};
+      for (const a of Object.values(tag.attributes)) attrs[a.name] = a.value;
+      this.events.header({ name: tag.local, ns: tag.uri, defaultNs: tag.ns[""], attrs });
+      return;
+    }
+    const parent = this.stack[this.stack.length - 1];
+    const el = new Element(tag.local, toAttrs(tag, parent));
+    if (parent) parent.append(el);
+    this.stack.push(el);
+  }
+
+  private onClose(): void {
+    if (this.dead) return;
+    this.depth--;
+    if (this.depth === 0) {
+      this.dead = true;
+      this.events.end();
+      return;
+    }
+    const el = this.stack.pop();
+    if (this.depth !== 1 || !el) return;
+    if (this.elementBytes(this.sax.position - this.pieceBase) > this.maxStanzaBytes) {
+      this.tooBig();
+      return;
+    }
+    this.setMark(this.sax.position);
+    this.events.element(el, this.chunk);
+  }
+}
+
+/** Attributes with namespaces made explicit: xmlns only where it differs from the parent's. */
+function toAttrs(tag: SaxesTagNS, parent: Element | undefined): Record<string, string> {
+  const attrs: Record<string, string> = {};
+  const ns = tag.uri;
+  if (!parent || parent.getNS() !== ns) attrs.xmlns = ns;
+  const usedPrefixes = new Set<string>();
+  for (const a of Object.values(tag.attributes)) {
+    if (a.name === "xmlns" || a.prefix === "xmlns") continue;
+    if (a.prefix && a.prefix !== "xml") usedPrefixes.add(a.prefix);
+    attrs[a.name] = a.value;
+  }
+  // Names are normalised to local name + xmlns, so only declarations that a
+  // prefixed attribute still needs are kept.
+  for (const p of usedPrefixes) attrs[`xmlns:${p}`] = tag.ns[p] ?? "";
+  return attrs;
+}

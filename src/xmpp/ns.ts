@@ -1,0 +1,54 @@
+// XML namespaces shared by the harness and the reference server.
+export const NS = {
+  client: "jabber:client",
+  server: "jabber:server",
+  component: "jabber:component:accept",
+  stream: "http://etherx.jabber.org/streams",
+  streams: "urn:ietf:params:xml:ns:xmpp-streams",
+  stanzas: "urn:ietf:params:xml:ns:xmpp-stanzas",
+  tls: "urn:ietf:params:xml:ns:xmpp-tls",
+  sasl: "urn:ietf:params:xml:ns:xmpp-sasl",
+  bind: "urn:ietf:params:xml:ns:xmpp-bind",
+  session: "urn:ietf:params:xml:ns:xmpp-session",
+  roster: "jabber:iq:roster",
+  register: "jabber:iq:register",
+  registerFeature: "http://jabber.org/features/iq-register",
+  discoInfo: "http://jabber.org/protocol/disco#info",
+  discoItems: "http://jabber.org/protocol/disco#items",
+  ping: "urn:xmpp:ping",
+  delay: "urn:xmpp:delay",
+  csi: "urn:xmpp:csi:0",
+  sm1: "urn:xmpp:sm:1",
+  sm2: "urn:xmpp:sm:2",
+  sm3: "urn:xmpp:sm:3",
+} as const;
+
+export const SM_NAMESPACES = [NS.sm3, NS.sm2, NS.sm1] as const;
+export type SmNamespace = (typeof SM_NAMESPACES)[number];
+
+export function isSmNamespace(ns: string | undefined): ns is SmNamespace {
+  return (SM_NAMESPACES as readonly string[]).includes(ns ?? "");
+}
+
+/** RFC 6120 section 8.3.3 stanza error conditions. */
+export const STANZA_CONDITIONS = [
+  "bad-request", "conflict", "feature-not-implemented", "forbidden", "gone",
+  "internal-server-error", "item-not-found", "jid-malformed", "not-acceptable",
+  "not-allowed", "not-authorized", "policy-violation", "recipient-unavailable",
+  "redirect", "registration-required", "remote-server-not-found",
+  "remote-server-timeout", "resource-constraint", "service-unavailable",
+  "subscription-required", "undefined-condition", "unexpected-request",
+] as const;
+
+/** RFC 6120 section 4.9.3 stream error conditions. */
+export const STREAM_CONDITIONS = [
+  "bad-format", "bad-namespace-prefix", "conflict", "connection-timeout",
+  "host-gone", "host-unknown", "improper-addressing", "internal-server-error",
+  "invalid-from", "invalid-namespace", "invalid-xml", "not-authorized",
+  "not-well-formed", "policy-violation", "remote-connection-failed", "reset",
+  "resource-constraint", "restricted-xml", "see-other-host", "system-shutdown",
+  "undefined-condition", "unsupported-encoding", "unsupported-feature",
+  "unsupported-stanza-type", "unsupported-version",
+] as const;
+export type StreamCondition = (typeof STREAM_CONDITIONS)[number];
+export type StanzaCondition = (typeof STANZA_CONDITIONS)[number];

@@ -1,0 +1,140 @@
+// XEP-0198 errors, closure and expiry: SM-20 (expired), SM-23 to SM-27.
+import { conformance } from "../../src/runner/dsl.js";
+import { check, Violation } from "../../src/runner/verdict.js";
+import { NS } from "../../src/xmpp/ns.js";
+import { message, newId, sm } from "../../src/xmpp/builders.js";
+import { Element, xml } from "../../src/xmpp/element.js";
+import { randomBytes } from "node:crypto";
+import type { TestClient } from "../../src/harness/client.js";
+import type { Account } from "../../src/harness/target.js";
+import type { TestContext } from "../../src/runner/test-context.js";
+import {
+  SM3, SUITE, checkFailedCondition, enable, needsSm3, requestAck, requireFailed, resumable, resumableShort, resumeAs,
+  selfMessage, smAnswer, subscribeMutually, waitProtocolTimer,
+} from "./sm-helpers.js";
+
+/** Margin past an announced window before calling it expired. */
+const EXPIRY_MARGIN_MS = 1000;
+
+/**
+ * SM-26: every message must be accounted for, bounced to its sender or delivered to
+ * the recipient's next session (offline storage, with a delay stamp). Silent loss fails.
+ */
+async function requireAccountedFor(t: TestContext, sender: TestClient, recipient: Account, sent: Element[]): Promise<void> {
+  const bounced = new Set(
+    (await sender.drainUntilBarrier(undefined, { rule: "SM-26" }))
+      .filter((el) => el.name === "message" && el.attrs.type === "error")
+      .map((el) => el.attrs.id),
+  );
+  const missing = sent.filter((m) => !bounced.has(m.attrs.id));
+  if (!missing.length) return;
+  const later = await t.connect(recipient);
+  await later.send(xml("presence"));
+  const offline = (await later.drainUntilBarrier(undefined, { rule: "SM-26" })).filter((el) => el.name === "message");
+  const lost = missing.filter((m) => {
+    const copy = offline.find((el) => el.attrs.id === m.attrs.id || el.getChildText("body") === m.getChildText("body"));
+    return !copy || !copy.getChild("delay", NS.delay);
+  });
+  if (lost.length) {
+    throw new Violation(
+      "SM-26",
+      "each unacknowledged message bounced to its sender or delivered later with a <delay/> stamp",
+      `neither for ${lost.map((m) => m.attrs.id).join(", ")}`,
+    );
+  }
+}
+
+describe(SUITE, () => {
+  conformance({ rules: ["SM-20"], title: "<resume/> after the window expired fails with item-not-found (h, if given, is the handled count)", needs: [needsSm3] }, async (t) => {
+    const [alice] = await t.accounts(1);
+    const { c, id, max } = await resumableShort(t, alice!);
+    for (let i = 0; i < 2; i++) await c.send(selfMessage(c));
+    await requestAck(c);
+    c.kill();
+    await waitProtocolTimer(max * 1000 + EXPIRY_MARGIN_MS);
+    const { answer } = await resumeAs(t, alice!, id, 0);
+    requireFailed(answer, "SM-20", ["item-not-found"]);
+    if (answer.attrs.h !== undefined) check(answer.attrs.h === "2", "SM-20", "h='2' on <failed/>", answer.toString());
+  });
+
+  conformance({ rules: ["SM-23"], title: "contacts see no unavailable presence across a drop and a resume", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
+    const [alice, carol] = await t.accounts(2);
+    const a = await t.connect(alice!);
+    const contact = await t.connect(carol!);
+    await subscribeMutually(a, contact);
+    const enabled = await enable(a, { resume: true });
+    if (!enabled.resume || !enabled.id) return t.skip("the target did not grant resumption (SM-06 allows that)");
+    await a.drainUntilBarrier();
+    a.kill();
+    const { answer } = await resumeAs(t, alice!, enabled.id, a.stanzasSince(enabled.el));
+    check(answer.name === "resumed", "SM-23", "<resumed/>", answer.toString());
+    await contact.expectNothing({ name: "presence", attrs: { from: a.jid!, type: "unavailable" } }, "SM-23");
+  });
+
+  conformance({ rules: ["SM-24"], title: "every <failed/> carries a stanza error condition", needs: [needsSm3] }, async (t) => {
+    const [alice] = await t.accounts(1);
+    const c = await t.connect(alice!, { until: "authenticated" });
+    await c.send(sm.enable(SM3));
+    const beforeBind = await c.expect(smAnswer(SM3, "enabled", "failed"), { rule: "SM-03" });
+    await c.send(sm.resume(`no-such-${randomBytes(8).toString("hex")}`, 0));
+    const unknown = await c.expect(smAnswer(SM3, "resumed", "failed"), { rule: "SM-20" });
+    const failures = [beforeBind, unknown].filter((el) => el.name === "failed");
+    if (!failures.length) t.skip("the target answered neither request with <failed/>");
+    failures.forEach(checkFailedCondition);
+  });
+
+  conformance({ rules: ["SM-25"], title: "a cleanly closed session cannot be resumed", needs: [needsSm3] }, async (t) => {
+    const [alice] = await t.accounts(1);
+    const { c, id } = await resumable(t, alice!);
+    await c.close();
+    const { answer } = await resumeAs(t, alice!, id, 0);
+    requireFailed(answer, "SM-25", ["item-not-found"]);
+  });
+
+  conformance({ rules: ["SM-25"], title: "contacts receive unavailable presence when a resumable session closes cleanly", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
+    const [alice, carol] = await t.accounts(2);
+    const a = await t.connect(alice!);
+    const contact = await t.connect(carol!);
+    await subscribeMutually(a, contact);
+    const enabled = await enable(a, { resume: true });
+    if (!enabled.resume) t.skip("the target did not grant resumption (SM-06 allows that)");
+    const from = a.jid!;
+    await a.close();
+    await contact.expect({ name: "presence", attrs: { from, type: "unavailable" } }, { rule: "SM-25" });
+  });
+
+  conformance({ rules: ["SM-26"], title: "a message left unacknowledged when the window expires is bounced or stored, not lost", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
+    const [alice, bob] = await t.accounts(2);
+    const { c, max } = await resumableShort(t, alice!);
+    const b = await t.connect(bob!);
+    c.kill();
+    const m = message(c.jid!, `unacked ${newId("body")}`, { id: newId("sm26") });
+    await b.send(m);
+    await waitProtocolTimer(max * 1000 + EXPIRY_MARGIN_MS);
+    await requireAccountedFor(t, b, alice!, [m]);
+  });
+
+  conformance({ rules: ["SM-26"], title: "when the unacknowledged queue overflows, no message is silently dropped", needs: [needsSm3, { accounts: 2 }, { smQueueLimit: true }] }, async (t) => {
+    const [alice, bob] = await t.accounts(2);
+    const { c } = await resumable(t, alice!);
+    const b = await t.connect(bob!);
+    const limit = t.options.smQueueLimit!;
+    const sent: Element[] = [];
+    for (let i = 0; i < limit + 3; i++) {
+      const m = message(c.jid!, `overflow ${i} ${newId("body")}`, { id: newId("sm26q") });
+      sent.push(m);
+      await b.send(m);
+    }
+    check(await c.waitClosed(), "SM-26", `the session ended once more than ${limit} stanzas were unacknowledged`, "still open");
+    await requireAccountedFor(t, b, alice!, sent);
+  });
+
+  conformance({ rules: ["SM-27"], title: "a session is still resumable at 80% of the announced window", needs: [needsSm3] }, async (t) => {
+    const [alice] = await t.accounts(1);
+    const { c, id, max, enabled } = await resumableShort(t, alice!);
+    c.kill();
+    await waitProtocolTimer(max * 800);
+    const { answer } = await resumeAs(t, alice!, id, c.stanzasSince(enabled.el));
+    check(answer.name === "resumed", "SM-27", `<resumed/> within the announced max='${max}'`, answer.toString());
+  });
+});

@@ -1,0 +1,154 @@
+// Steps the Stream Management tests share: enable, ack round trips, kill-and-resume.
+import type { TestClient } from "../../src/harness/client.js";
+import type { Account } from "../../src/harness/target.js";
+import type { TestContext } from "../../src/runner/test-context.js";
+import type { Need } from "../../src/runner/needs.js";
+import { check, Violation } from "../../src/runner/verdict.js";
+import { ABSENT } from "../../src/xmpp/match.js";
+import { Element, xml } from "../../src/xmpp/element.js";
+import { message, newId, sm } from "../../src/xmpp/builders.js";
+import { NS, STANZA_CONDITIONS, SmNamespace } from "../../src/xmpp/ns.js";
+import { parseH } from "../../src/xmpp/sm-counter.js";
+
+export const SUITE = "sm";
+export const SM3 = NS.sm3;
+
+export const needsSm3: Need = { streamFeature: NS.sm3, label: "Stream Management (urn:xmpp:sm:3)" };
+export const needsSm2: Need = { streamFeature: NS.sm2, label: "Stream Management (urn:xmpp:sm:2)" };
+export const needsSm1: Need = { streamFeature: NS.sm1, label: "Stream Management draft 0.7 (urn:xmpp:sm:1)" };
+
+/** xs:boolean: true or 1. */
+export function xsTrue(value: string | undefined): boolean {
+  return value === "true" || value === "1";
+}
+
+export interface Enabled {
+  el: Element;
+  id: string | undefined;
+  resume: boolean;
+  max: number | undefined;
+}
+
+/** Any answer the server can give to an SM request: an element of `ns`, or a stream error. */
+export function smAnswer(ns: SmNamespace, ...names: string[]) {
+  return (el: Element) => (el.getNS() === ns && names.includes(el.name)) || el.is("error", NS.stream);
+}
+
+/** Sends <enable/> and requires <enabled/> (SM-04). */
+export async function enable(c: TestClient, opts: { ns?: SmNamespace; resume?: boolean; max?: number } = {}): Promise<Enabled> {
+  const ns = opts.ns ?? SM3;
+  await c.send(sm.enable(ns, { resume: opts.resume ? "true" : undefined, max: opts.max }));
+  const el = await c.expect(smAnswer(ns, "enabled", "failed"), { rule: "SM-04" });
+  check(el.name === "enabled" && el.getNS() === ns, "SM-04", `<enabled xmlns='${ns}'/>`, el.toString());
+  const max = el.attrs.max === undefined ? undefined : Number(el.attrs.max);
+  return { el, id: el.attrs.id, resume: xsTrue(el.attrs.resume), max };
+}
+
+/** A bound client with resumption granted; skips when the target declines resumption (SM-06). */
+export async function resumable(t: TestContext, account: Account, opts: { max?: number; ns?: SmNamespace } = {}) {
+  const c = await t.connect(account);
+  const enabled = await enable(c, { resume: true, ...opts });
+  if (!enabled.resume || !enabled.id) t.skip("the target did not grant resumption (SM-06 allows that)");
+  return { c, enabled, id: enabled.id };
+}
+
+/**
+ * Like `resumable`, with a resumption window short enough to wait out: asks for
+ * `max` within --max-wait and skips when the server announces a longer one.
+ */
+export async function resumableShort(t: TestContext, account: Account) {
+  const wanted = Math.max(1, Math.min(2, t.options.maxWaitSec));
+  const session = await resumable(t, account, { max: wanted });
+  const max = session.enabled.max;
+  if (max === undefined) t.skip("the target announced no resumption window (max) on <enabled/>");
+  if (max > t.options.maxWaitSec) {
+    t.skip(`the target's resumption window is ${max} s, longer than --max-wait ${t.options.maxWaitSec} s`);
+  }
+  return { ...session, max };
+}
+
+/** Sends <r/> and returns the h of the <a/> (SM-10), checking its range (SM-13). */
+export async function requestAck(c: TestClient, ns: SmNamespace = SM3, rule = "SM-10"): Promise<number> {
+  await c.send(sm.r(ns));
+  const a = await c.expect({ name: "a", xmlns: ns }, { rule });
+  const h = parseH(a.attrs.h);
+  check(h !== undefined, "SM-13", "h an integer in [0, 4294967295]", a.toString());
+  return h;
+}
+
+/** A message to the client's own full JID: a stanza that comes back to it. */
+export function selfMessage(c: TestClient, body = "sm"): Element {
+  return message(c.jid!, body);
+}
+
+/** Opens an authenticated (unbound) stream as `account` and sends <resume/>; returns the answer. */
+export async function resumeAs(t: TestContext, account: Account, previd: string, h: number, ns: SmNamespace = SM3) {
+  const c = await t.connect(account, { until: "authenticated" });
+  await c.send(sm.resume(previd, h, ns));
+  const answer = await c.expect(smAnswer(ns, "resumed", "failed"), { rule: "SM-16" });
+  return { c, answer };
+}
+
+/** The stanza error condition inside a <failed/>, if any. */
+export function failedCondition(failed: Element): Element | undefined {
+  return failed.getChildElements()[0];
+}
+
+/** SM-24: a <failed/> carries nothing but a condition from RFC 6120's stanza list. */
+export function checkFailedCondition(failed: Element): void {
+  const cond = failedCondition(failed);
+  if (!cond) return;
+  check(
+    cond.getNS() === NS.stanzas && (STANZA_CONDITIONS as readonly string[]).includes(cond.name),
+    "SM-24",
+    "a stanza error condition in urn:ietf:params:xml:ns:xmpp-stanzas",
+    cond.toString(),
+  );
+}
+
+/** Requires `<failed/>` with `condition` (among `accepted`). */
+export function requireFailed(answer: Element, rule: string, accepted: string[]): void {
+  check(answer.name === "failed", rule, `<failed/> with ${accepted.join(" or ")}`, answer.toString());
+  checkFailedCondition(answer);
+  const cond = failedCondition(answer)?.name;
+  check(cond !== undefined && accepted.includes(cond), rule, `<failed/> with ${accepted.join(" or ")}`, answer.toString());
+}
+
+/** Has B send `n` messages to A's full JID and waits until A has them all on the wire. */
+export async function deliver(from: TestClient, to: TestClient, n: number, tag: string): Promise<Element[]> {
+  const sent: Element[] = [];
+  for (let i = 1; i <= n; i++) {
+    const m = message(to.jid!, `${tag} ${i}`, { id: newId(tag) });
+    sent.push(m);
+    await from.send(m);
+  }
+  for (const m of sent) await to.expect({ name: "message", attrs: { id: m.attrs.id! } }, { rule: "RFC6120-routing" });
+  return sent;
+}
+
+/**
+ * Mutual presence subscription between two bound clients. Both send initial presence
+ * first: servers deliver subscription requests to available resources only.
+ */
+export async function subscribeMutually(a: TestClient, b: TestClient): Promise<void> {
+  await a.send(xml("presence"));
+  await b.send(xml("presence"));
+  for (const [x, y] of [[a, b], [b, a]] as const) {
+    await x.send(xml("presence", { to: y.bareJid!, type: "subscribe" }));
+    await y.expect({ name: "presence", attrs: { type: "subscribe" } }, { rule: "RFC6121-subscribe" });
+    await y.send(xml("presence", { to: x.bareJid!, type: "subscribed" }));
+    // Approving sends the approver's presence to the new subscriber.
+    await x.expect({ name: "presence", attrs: { from: y.jid!, type: ABSENT } }, { rule: "RFC6121-presence" });
+  }
+}
+
+/** Resolves after `ms`: only for waiting out a protocol timer the test itself asked to be short. */
+export function waitProtocolTimer(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Requires that none of `elements` is an SM `name` element (any SM namespace). */
+export function requireNone(elements: Element[], name: string, rule: string, expected: string): void {
+  const hit = elements.find((el) => el.name === name && [NS.sm1, NS.sm2, NS.sm3].includes(el.getNS() as SmNamespace));
+  if (hit) throw new Violation(rule, expected, hit.toString());
+}

@@ -1,0 +1,49 @@
+// The fault matrix: each reference-server fault, switched on, makes at least one SM test
+// fail, and every test that fails names a rule the fault is documented to break.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { FAULTS } from "../src/server/faults.js";
+import { cli, pool, tempDir } from "./cli-process.js";
+
+interface ResultRow {
+  test: string;
+  rules: string[];
+  status: string;
+}
+
+const SUITE_OF = (fault: string) => fault.split(".")[0]!.replace(/\d+$/, "");
+
+describe("fault matrix", function () {
+  this.timeout(900_000);
+  const outcomes = new Map<string, { code: number | null; failed: ResultRow[]; log: string }>();
+
+  before(async () => {
+    // Runs mostly wait on the network and on short protocol timers: four at a time fit two cores.
+    await pool(
+      Object.keys(FAULTS).map((fault) => async () => {
+        const dir = tempDir("xc-fault-");
+        const run = await cli("run", "--suite", SUITE_OF(fault), "--fault", fault, "--timeout", "2000", "--reports", dir);
+        let failed: ResultRow[] = [];
+        try {
+          failed = (JSON.parse(readFileSync(join(dir, "results.json"), "utf8")).results as ResultRow[]).filter((r) => r.status === "failed");
+        } catch {
+          // no report: the exit code assertion below explains
+        }
+        outcomes.set(fault, { code: run.code, failed, log: `${run.stdout.slice(-3000)}\n${run.stderr}` });
+      }),
+      4,
+    );
+  });
+
+  for (const [fault, { rules }] of Object.entries(FAULTS)) {
+    it(`${fault} is detected by a test of ${rules.join(", ")}`, () => {
+      const o = outcomes.get(fault)!;
+      assert.equal(o.code, 1, `expected exit 1 with --fault ${fault}\n${o.log}`);
+      assert.ok(o.failed.length > 0, `no test failed with --fault ${fault}`);
+      for (const f of o.failed) {
+        assert.ok(f.rules.some((r) => rules.includes(r)), `"${f.test}" failed with --fault ${fault}, which breaks only ${rules.join(", ")}`);
+      }
+    });
+  }
+});

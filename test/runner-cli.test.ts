@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { cli, tempDir } from "./cli-process.js";
+
+/** Exit 2 with exactly one `xmpp-conformance: …` line on stderr, and it matches `pattern`. */
+async function expectUsageError(args: string[], pattern: RegExp): Promise<void> {
+  const { code, stderr } = await cli(...args);
+  assert.equal(stderr.split("\n").filter(Boolean).length, 1, stderr);
+  assert.match(stderr, /^xmpp-conformance: /);
+  assert.match(stderr, pattern);
+  assert.equal(code, 2);
+}
+
+describe("runner CLI errors", function () {
+  this.timeout(20_000);
+
+  it("unknown suite", () => expectUsageError(["run", "--suite", "nosuch"], /unknown suite "nosuch" \(known suites: /));
+  it("unknown suite in list", () => expectUsageError(["list", "--suite", "nosuch"], /unknown suite "nosuch"/));
+  it("account without a colon", () => expectUsageError(["run", "--account", "nocolon"], /--account nocolon: expected USER:PASSWORD/));
+  it("--target without --domain", () => expectUsageError(["run", "--target", "127.0.0.1", "--account", "a:b"], /--domain is required with --target/));
+  it("--fault with --target", () =>
+    expectUsageError(["run", "--target", "127.0.0.1", "--domain", "x", "--account", "a:b", "--fault", "sm.ack-off-by-one"], /--fault applies only/));
+  it("unknown fault", () => expectUsageError(["run", "--fault", "no.such-fault"], /unknown fault "no.such-fault" \(known faults: /));
+  it("unreadable --ca", () =>
+    expectUsageError(["run", "--target", "127.0.0.1", "--domain", "x", "--account", "a:b", "--ca", "/nonexistent.pem"], /--ca \/nonexistent.pem: cannot read it/));
+  it("bad choice, folded onto one line", () => expectUsageError(["run", "--tls", "bogus"], /Invalid values: .*bogus/));
+  it("unknown option", () => expectUsageError(["run", "--bogus"], /Unknown argument/));
+  it("no command", () => expectUsageError([], /give a command/));
+  it("connection refused", () =>
+    expectUsageError(["run", "--target", "127.0.0.1:1", "--domain", "x", "--account", "a:b"], /127\.0\.0\.1:1.*refused/));
+});
+
+describe("runner CLI run with no matching tests", function () {
+  this.timeout(30_000);
+
+  it("completes against the embedded server, writes the three reports and exits 0", async () => {
+    const dir = tempDir("xc-cli-");
+    try {
+      const { code, stdout, stderr } = await cli("run", "--grep", "^no such test$", "--reports", dir);
+      assert.equal(stderr, "");
+      assert.ok(stdout.split("\n").includes("0 passed, 0 failed, 0 skipped"));
+      assert.equal(code, 0);
+      for (const f of ["junit.xml", "results.json", "summary.md"]) assert.equal(existsSync(join(dir, f)), true, f);
+      assert.deepEqual(JSON.parse(readFileSync(join(dir, "results.json"), "utf8")).totals, { passed: 0, failed: 0, skipped: 0 });
+      assert.ok(readFileSync(join(dir, "junit.xml"), "utf8").includes("<testsuites"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

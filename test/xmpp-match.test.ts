@@ -1,0 +1,44 @@
+import { expect } from "chai";
+import { ABSENT, ANY, capture, describe as describeMatcher, match, patternFromXml } from "../src/xmpp/match.js";
+import { parseXml } from "../src/xmpp/element.js";
+
+describe("matcher", () => {
+  const a = parseXml("<a xmlns='urn:xmpp:sm:3' h='3' extra='x'><child xmlns='urn:x' v='1'/>text</a>");
+
+  it("requires named attributes and ignores extras unless strict", () => {
+    expect(match(a, { name: "a", xmlns: "urn:xmpp:sm:3", attrs: { h: "3" } }).ok).to.equal(true);
+    expect(match(a, { name: "a", attrs: { h: "4" } })).to.deep.include({ ok: false });
+    expect(match(a, { name: "a", attrs: { h: "3" }, strict: true }).ok).to.equal(false);
+  });
+
+  it("checks namespaces, presence and absence", () => {
+    expect(match(a, { name: "a", xmlns: "urn:xmpp:sm:2" }).ok).to.equal(false);
+    expect(match(a, { name: "a", attrs: { h: ANY, missing: ABSENT } }).ok).to.equal(true);
+    expect(match(a, { name: "a", attrs: { extra: ABSENT } }).ok).to.equal(false);
+  });
+
+  it("matches children in any order and captures values", () => {
+    const r = match(a, { name: "a", attrs: { h: capture("h", /^\d+$/) }, children: [{ name: "child", xmlns: "urn:x", attrs: { v: capture("v") } }] });
+    expect(r).to.deep.equal({ ok: true, captures: { h: "3", v: "1" } });
+    expect(match(a, { name: "a", children: [{ name: "child", xmlns: "urn:y" }] }).ok).to.equal(false);
+  });
+
+  it("reads XML templates with {*} and {$name}", () => {
+    const p = patternFromXml("<a xmlns='urn:xmpp:sm:3' h='{$h}'><child xmlns='urn:x' v='{*}'/></a>");
+    expect(match(a, p)).to.deep.equal({ ok: true, captures: { h: "3" } });
+    expect(match(a, "<a xmlns='urn:xmpp:sm:3' h='9'/>").ok).to.equal(false);
+  });
+
+  it("says why an element does not match", () => {
+    const r = match(a, { name: "a", attrs: { h: "4" } });
+    expect(r.ok).to.equal(false);
+    if (!r.ok) expect(r.reason).to.contain("expected '4', got '3'");
+    expect(describeMatcher({ name: "a", xmlns: "urn:xmpp:sm:3", attrs: { h: "4" } })).to.equal("<a xmlns='urn:xmpp:sm:3' h='4'/>");
+  });
+
+  it("matches prefixed stream elements by local name and namespace", () => {
+    const root = parseXml("<stream:stream xmlns:stream='http://etherx.jabber.org/streams'><stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>");
+    const err = root.getChildElements()[0]!;
+    expect(match(err, { name: "error", xmlns: "http://etherx.jabber.org/streams", children: [{ name: "conflict", xmlns: "urn:ietf:params:xml:ns:xmpp-streams" }] }).ok).to.equal(true);
+  });
+});
