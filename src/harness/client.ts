@@ -189,15 +189,23 @@ export class TestClient {
     this.raw = this.rawSocket();
     this.raw?.setNoDelay(true);
     this.transcript.add("event", this.label, `connected to ${host}:${port}${this.target.tls === "direct" ? " (direct TLS)" : ""}`);
-    let features = await this.openStream();
+    let features = await this.openInitialStream();
     if (this.target.tls === "starttls") {
       if (!features.getChild("starttls", NS.tls)) {
         throw new ConnectError("tls", `${this.target.domain} does not offer STARTTLS`);
       }
       await this.starttls();
-      features = await this.openStream();
+      features = await this.openInitialStream();
     }
     this.featuresPreAuth = features;
+  }
+
+  private async openInitialStream(): Promise<Element> {
+    try {
+      return await this.openStream();
+    } catch (err) {
+      throw new ConnectError("protocol", `${this.target.domain} did not open a stream: ${(err as Error).message}`);
+    }
   }
 
   private rawSocket(): Socket | undefined {
@@ -205,14 +213,21 @@ export class TestClient {
     return s instanceof TLSWrapper ? (s as unknown as { socket: Socket }).socket : s;
   }
 
-  /** Opens (or restarts) the stream and returns the stream features. */
-  async openStream(): Promise<Element> {
-    try {
-      if (this.conn.root) await this.conn.restart();
-      else await this.conn.open({ domain: this.target.domain });
-    } catch (err) {
-      throw new ConnectError("protocol", `${this.target.domain} did not open a stream: ${describeSocketError(err)}`);
-    }
+  /**
+   * Opens (or restarts) the stream and returns the stream features. `pipeline` is
+   * written in the same TCP write as the header (a client racing the server, e.g. a
+   * restart + <resume/>). xmpp.js's own open() listens for the server's header only
+   * after its write callback, which a fast TLS peer beats; waiting for the features
+   * element instead has no such race.
+   */
+  async openStream(pipeline: Array<Element | string> = []): Promise<Element> {
+    const conn = this.conn;
+    if (conn.root) conn._detachParser();
+    conn._attachParser(new (conn.Parser as new () => unknown)());
+    const header = conn.headerElement();
+    header.attrs.to = this.target.domain;
+    conn.root = header;
+    await conn.write(conn.header(header) + pipeline.map(String).join(""));
     return this.expect({ name: "features", xmlns: NS.stream }, { rule: "RFC6120-features" });
   }
 
@@ -254,27 +269,7 @@ export class TestClient {
       }
     }
     this.bareJid = `${account.username}@${this.target.domain}`;
-    if (pipeline.length) {
-      this.featuresPostAuth = await this.restartWith(pipeline);
-    } else {
-      this.featuresPostAuth = await this.openStream();
-    }
-  }
-
-  /** Restarts the stream writing the header and `pipeline` in one TCP write. */
-  private async restartWith(pipeline: Array<Element | string>): Promise<Element> {
-    const conn = this.conn;
-    conn._detachParser();
-    conn._attachParser(new (conn.Parser as new () => unknown)());
-    const header = conn.headerElement();
-    header.attrs.to = this.target.domain;
-    conn.root = header;
-    // Connection emits "open" on a status change only; open() resets it the same way.
-    conn._status("opening");
-    const opened = new Promise<void>((resolve) => conn.once("open", () => resolve()));
-    await conn.write(conn.header(header) + pipeline.map(String).join(""));
-    await opened;
-    return this.expect({ name: "features", xmlns: NS.stream });
+    this.featuresPostAuth = await this.openStream(pipeline);
   }
 
   async bind(resource?: string): Promise<string> {

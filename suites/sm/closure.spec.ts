@@ -5,6 +5,7 @@ import { NS } from "../../src/xmpp/ns.js";
 import { message, newId, sm } from "../../src/xmpp/builders.js";
 import { Element, xml } from "../../src/xmpp/element.js";
 import { randomBytes } from "node:crypto";
+import { parseH } from "../../src/xmpp/sm-counter.js";
 import type { TestClient } from "../../src/harness/client.js";
 import type { Account } from "../../src/harness/target.js";
 import type { TestContext } from "../../src/runner/test-context.js";
@@ -54,7 +55,10 @@ describe(SUITE, () => {
     await waitProtocolTimer(max * 1000 + EXPIRY_MARGIN_MS);
     const { answer } = await resumeAs(t, alice!, id, 0);
     requireFailed(answer, "SM-20", ["item-not-found"]);
-    if (answer.attrs.h !== undefined) check(answer.attrs.h === "2", "SM-20", "h='2' on <failed/>", answer.toString());
+    if (answer.attrs.h !== undefined) {
+      check(parseH(answer.attrs.h) !== undefined, "SM-13", "h an integer in [0, 4294967295]", answer.toString());
+      check(answer.attrs.h === "2", "SM-20", "h='2' on <failed/>", answer.toString());
+    }
   });
 
   conformance({ rules: ["SM-23"], title: "contacts see no unavailable presence across a drop and a resume", needs: [needsSm3, { accounts: 2 }] }, async (t) => {

@@ -90,7 +90,7 @@ describe(SUITE, () => {
     for (let i = 0; i < 2; i++) await c.send(selfMessage(c));
     await requestAck(c);
     c.kill();
-    const { c: again, answer } = await resumeAs(t, alice!, id, c.stanzasSince(enabled.el));
+    const { c: again, answer } = await resumeAs(t, alice!, id, c.stanzasSince(enabled.el), SM3, c);
     check(answer.name === "resumed", "SM-18", "<resumed/>", answer.toString());
     await again.drainUntilBarrier();
     // The barrier ping was a third stanza; two more make five.

@@ -48,7 +48,9 @@ export async function enable(c: TestClient, opts: { ns?: SmNamespace; resume?: b
 export async function resumable(t: TestContext, account: Account, opts: { max?: number; ns?: SmNamespace } = {}) {
   const c = await t.connect(account);
   const enabled = await enable(c, { resume: true, ...opts });
-  if (!enabled.resume || !enabled.id) t.skip("the target did not grant resumption (SM-06 allows that)");
+  if (!enabled.resume) t.skip("the target did not grant resumption (SM-06 allows that)");
+  const rule = opts.ns === NS.sm1 ? "SM1-04" : "SM-05";
+  check(enabled.id, rule, "an id on <enabled resume='true'/>", enabled.el.toString());
   return { c, enabled, id: enabled.id };
 }
 
@@ -61,6 +63,7 @@ export async function resumableShort(t: TestContext, account: Account) {
   const session = await resumable(t, account, { max: wanted });
   const max = session.enabled.max;
   if (max === undefined) t.skip("the target announced no resumption window (max) on <enabled/>");
+  check(Number.isInteger(max) && max > 0, "SM-08", "max a positive integer", session.enabled.el.toString());
   if (max > t.options.maxWaitSec) {
     t.skip(`the target's resumption window is ${max} s, longer than --max-wait ${t.options.maxWaitSec} s`);
   }
@@ -81,11 +84,15 @@ export function selfMessage(c: TestClient, body = "sm"): Element {
   return message(c.jid!, body);
 }
 
-/** Opens an authenticated (unbound) stream as `account` and sends <resume/>; returns the answer. */
-export async function resumeAs(t: TestContext, account: Account, previd: string, h: number, ns: SmNamespace = SM3) {
+/**
+ * Opens an authenticated (unbound) stream as `account` and sends <resume/>; returns the
+ * answer. On <resumed/> the new client takes over the session's full JID from `previous`.
+ */
+export async function resumeAs(t: TestContext, account: Account, previd: string, h: number, ns: SmNamespace = SM3, previous?: TestClient) {
   const c = await t.connect(account, { until: "authenticated" });
   await c.send(sm.resume(previd, h, ns));
   const answer = await c.expect(smAnswer(ns, "resumed", "failed"), { rule: "SM-16" });
+  if (answer.name === "resumed" && previous?.jid) c.jid = previous.jid;
   return { c, answer };
 }
 

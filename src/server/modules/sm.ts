@@ -101,14 +101,14 @@ function enable(ctx: ServerContext, host: SmHost, el: Element, ns: SmNamespace, 
   else host.pendingSm = state;
   const omitId = resumable && ctx.faults.has("sm.no-enabled-id");
   const max = resumable && ns !== NS.sm1 ? (ctx.faults.has("sm.zero-max") ? 0 : window) : undefined;
-  host.write(
-    xml("enabled", {
-      xmlns: ns,
-      id: omitId ? undefined : id,
-      resume: resumable ? "true" : undefined,
-      max: max === undefined ? undefined : String(max),
-    }),
-  );
+  const enabled = xml("enabled", {
+    xmlns: ns === NS.sm1 && ctx.faults.has("sm1.enabled-wrong-ns") ? NS.sm3 : ns,
+    id: omitId ? undefined : id,
+    resume: resumable ? "true" : undefined,
+    max: max === undefined ? undefined : String(max),
+  });
+  host.write(enabled);
+  if (ctx.faults.has("sm.duplicate-enabled")) host.write(enabled);
 }
 
 /** Gives a bound session its SM state (at enable, or at bind after an early enable). */
