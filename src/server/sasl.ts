@@ -1,46 +1,19 @@
-// Server side of SASL PLAIN (RFC 4616) and SCRAM-SHA-1 (RFC 5802). The SCRAM math
-// is exported as pure functions so the RFC 5802 test vector can check it.
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+// Server side of SASL PLAIN (RFC 4616) and SCRAM-SHA-1 (RFC 5802), on the SCRAM math
+// both sides share (src/xmpp/scram.ts).
+import { randomBytes } from "node:crypto";
+import { ScramKeys, parseScramAttributes, saltedPassword, scramKeys, unescapeUsername, verifyClientProof } from "../xmpp/scram.js";
 
 export const MECHANISMS = ["SCRAM-SHA-1", "PLAIN"] as const;
 export type Mechanism = (typeof MECHANISMS)[number];
 
-export interface ScramCredentials {
+export interface ScramCredentials extends ScramKeys {
   salt: Buffer;
   iterations: number;
-  storedKey: Buffer;
-  serverKey: Buffer;
 }
 
-const hmac = (key: Buffer, text: string): Buffer => createHmac("sha1", key).update(text).digest();
-const sha1 = (data: Buffer): Buffer => createHash("sha1").update(data).digest();
-
-export function scramSaltedPassword(password: string, salt: Buffer, iterations: number): Buffer {
-  return pbkdf2Sync(password, salt, iterations, 20, "sha1");
-}
-
-export function scramKeys(password: string, salt: Buffer, iterations: number): ScramCredentials {
-  const salted = scramSaltedPassword(password, salt, iterations);
-  return {
-    salt,
-    iterations,
-    storedKey: sha1(hmac(salted, "Client Key")),
-    serverKey: hmac(salted, "Server Key"),
-  };
-}
-
-/** True when `proof` (base64) proves knowledge of the password behind `creds`. */
-export function scramVerifyProof(creds: ScramCredentials, authMessage: string, proof: string): boolean {
-  const p = Buffer.from(proof, "base64");
-  if (p.length !== 20) return false;
-  const signature = hmac(creds.storedKey, authMessage);
-  const clientKey = Buffer.from(p.map((b, i) => b ^ signature[i]!));
-  return timingSafeEqual(sha1(clientKey), creds.storedKey);
-}
-
-/** The `v=` value of server-final-message, base64. */
-export function scramServerSignature(creds: ScramCredentials, authMessage: string): string {
-  return hmac(creds.serverKey, authMessage).toString("base64");
+/** What the server keeps of a password: the salt, the iteration count and the derived keys. */
+export function scramCredentials(password: string, salt: Buffer, iterations: number): ScramCredentials {
+  return { salt, iterations, ...scramKeys(saltedPassword(password, salt, iterations)) };
 }
 
 export type SaslStep =
@@ -106,13 +79,13 @@ export class ScramServer implements SaslExchange {
     const m = /^([ny]|p=[^,]*),(a=[^,]*)?,(.*)$/.exec(data);
     if (!m) return malformed;
     if (m[1]!.startsWith("p=")) return malformed; // no channel binding offered
-    const attrs = scramAttrs(m[3]!);
+    const attrs = parseScramAttributes(m[3]!);
     const rawUser = attrs.get("n");
     const clientNonce = attrs.get("r");
     if (rawUser === undefined || !clientNonce || /[^!-+--~]/.test(clientNonce)) return malformed;
-    const username = decodeSaslName(rawUser);
+    const username = unescapeUsername(rawUser);
     if (username === undefined) return malformed;
-    if (!authzidOk(m[2] ? decodeSaslName(m[2].slice(2)) ?? "?" : "", username, this.domain)) {
+    if (!authzidOk(m[2] ? unescapeUsername(m[2].slice(2)) ?? "?" : "", username, this.domain)) {
       return { kind: "failure", condition: "invalid-authzid" };
     }
     const creds = this.accounts.scramCredentials(username);
@@ -129,24 +102,11 @@ export class ScramServer implements SaslExchange {
     const proofAt = data.lastIndexOf(",p=");
     if (proofAt < 0) return malformed;
     const withoutProof = data.slice(0, proofAt);
-    const attrs = scramAttrs(withoutProof);
+    const attrs = parseScramAttributes(withoutProof);
     if (attrs.get("c") !== Buffer.from(s.gs2).toString("base64") || attrs.get("r") !== s.nonce) return malformed;
     const authMessage = `${s.clientFirstBare},${s.serverFirst},${withoutProof}`;
-    if (!s.creds || !scramVerifyProof(s.creds, authMessage, data.slice(proofAt + 3))) return notAuthorized;
-    return { kind: "success", username: s.username, data: `v=${scramServerSignature(s.creds, authMessage)}` };
+    const signature = s.creds && verifyClientProof(s.creds, authMessage, Buffer.from(data.slice(proofAt + 3), "base64"));
+    if (!signature) return notAuthorized;
+    return { kind: "success", username: s.username, data: `v=${signature.toString("base64")}` };
   }
-}
-
-function scramAttrs(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const part of text.split(",")) {
-    const eq = part.indexOf("=");
-    if (eq === 1) out.set(part[0]!, part.slice(2));
-  }
-  return out;
-}
-
-function decodeSaslName(text: string): string | undefined {
-  if (/=(?!2C|3D)/.test(text)) return undefined;
-  return text.replace(/=2C/g, ",").replace(/=3D/g, "=");
 }

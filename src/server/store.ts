@@ -1,7 +1,7 @@
 // In-memory accounts and rosters. SCRAM keys are derived once per password, so a
 // login costs a few hashes, not 4096 PBKDF2 iterations.
 import { randomBytes } from "node:crypto";
-import { scramKeys, type ScramCredentials } from "./sasl.js";
+import { scramCredentials, type ScramCredentials } from "./sasl.js";
 
 export type Subscription = "none" | "to" | "from" | "both";
 
@@ -29,7 +29,7 @@ export class Store {
 
   addUser(username: string, password: string): void {
     const name = username.toLowerCase();
-    const scram = scramKeys(password, randomBytes(16), SCRAM_ITERATIONS);
+    const scram = scramCredentials(password, randomBytes(16), SCRAM_ITERATIONS);
     const existing = this.accounts.get(name);
     if (existing) Object.assign(existing, { password, scram });
     else this.accounts.set(name, { password, scram, roster: new Map(), pendingIn: new Set() });

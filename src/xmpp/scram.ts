@@ -55,6 +55,8 @@ export function escapeUsername(name: string): string {
   return name.replace(/=/g, "=3D").replace(/,/g, "=2C");
 }
 
-export function unescapeUsername(name: string): string {
+/** Undoes escapeUsername; undefined when `=` starts anything but `=2C` or `=3D`. */
+export function unescapeUsername(name: string): string | undefined {
+  if (/=(?!2C|3D)/.test(name)) return undefined;
   return name.replace(/=2C/g, ",").replace(/=3D/g, "=");
 }
