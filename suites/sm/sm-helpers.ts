@@ -34,12 +34,13 @@ export function smAnswer(ns: SmNamespace, ...names: string[]) {
   return (el: Element) => (el.getNS() === ns && names.includes(el.name)) || el.is("error", NS.stream);
 }
 
-/** Sends <enable/> and requires <enabled/> (SM-04). */
+/** Sends <enable/> and requires <enabled/> in the same namespace (SM-04, SM1-02). */
 export async function enable(c: TestClient, opts: { ns?: SmNamespace; resume?: boolean; max?: number } = {}): Promise<Enabled> {
   const ns = opts.ns ?? SM3;
   await c.send(sm.enable(ns, { resume: opts.resume ? "true" : undefined, max: opts.max }));
-  const el = await c.expect(smAnswer(ns, "enabled", "failed"), { rule: "SM-04" });
-  check(el.name === "enabled" && el.getNS() === ns, "SM-04", `<enabled xmlns='${ns}'/>`, el.toString());
+  const rule = ns === NS.sm1 ? "SM1-02" : "SM-04";
+  const el = await c.expect((e) => ["enabled", "failed"].includes(e.name) || e.is("error", NS.stream), { rule });
+  check(el.name === "enabled" && el.getNS() === ns, rule, `<enabled xmlns='${ns}'/>`, el.toString());
   const max = el.attrs.max === undefined ? undefined : Number(el.attrs.max);
   return { el, id: el.attrs.id, resume: xsTrue(el.attrs.resume), max };
 }
