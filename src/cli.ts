@@ -53,7 +53,8 @@ await yargs(hideBin(process.argv))
         .option("timeout", { type: "number", default: 5000, describe: "default wait for an expected element, in ms" })
         .option("max-wait", { type: "number", default: 10, describe: "longest resumption window a test waits out, in seconds" })
         .option("sm-queue-limit", { type: "number", describe: "the target's unacknowledged-stanza queue limit, for tests that need it (known for the embedded server)" })
-        .option("reports", { type: "string", default: "reports", describe: "directory for junit.xml, results.json and summary.md" }),
+        .option("reports", { type: "string", default: "reports", describe: "directory for junit.xml, results.json and summary.md" })
+        .option("expect", { type: "string", describe: "expected results of this target (JSON, see fixtures/expectations/): exit 0 only when the run matches them, listing every new failure and new pass" }),
     (argv) => exitWith(() => runCommand(argv as RunArgs)),
   )
   .command(

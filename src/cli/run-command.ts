@@ -8,6 +8,7 @@ import type { TargetSummary } from "../runner/results.js";
 import { grepPattern, runSuites } from "../runner/run.js";
 import { suiteFiles } from "../runner/suites.js";
 import { startServer } from "../server/index.js";
+import { compareExpectations, expectationsHold, loadExpectations, type ExpectationReport } from "../runner/expectations.js";
 import { checkFaults, parseAccount, parseHostPort, positiveInt, readCa, splitList } from "./args.js";
 
 export interface RunArgs {
@@ -25,6 +26,7 @@ export interface RunArgs {
   maxWait: number;
   smQueueLimit?: number;
   reports: string;
+  expect?: string;
 }
 
 /** The embedded server's queue limit when not given: passed to it, so the SM tests know it. */
@@ -44,6 +46,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const suites = splitList(args.suite);
   suiteFiles(suites); // an unknown suite is reported before any server is started or reached
   const grep = args.grep === undefined ? undefined : grepPattern(args.grep);
+  const expectations = args.expect === undefined ? undefined : loadExpectations(args.expect);
   const options = { timeoutMs: positiveInt("--timeout", args.timeout), maxWaitSec: positiveInt("--max-wait", args.maxWait) };
   const setup = args.target ? external(args, args.target, accounts) : await embedded(args, accounts);
   try {
@@ -58,14 +61,23 @@ export async function runCommand(args: RunArgs): Promise<number> {
       ...(grep ? { grep } : {}),
       onResult: progressPrinter((line) => console.log(line)),
     });
-    const files = writeReports(args.reports, { target: setup.summary, ...outcome });
+    const compared = expectations && compareExpectations(args.expect!, expectations, outcome.results, outcome.declaredTitles);
+    const files = writeReports(args.reports, { target: setup.summary, ...outcome, ...(compared ? { expectations: compared } : {}) });
     console.log("");
     console.log(totalsLine(outcome.totals));
+    if (compared) printExpectations(compared);
     console.log(`reports: ${files.join(", ")}`);
+    if (compared) return expectationsHold(compared) ? 0 : 1;
     return outcome.totals.failed > 0 ? 1 : 0;
   } finally {
     await setup.stop();
   }
+}
+
+function printExpectations(e: ExpectationReport): void {
+  console.log(`expectations ${e.file} (${e.server}): ${e.matched} as expected, ${e.mismatches.length} not, ${e.stale.length} stale`);
+  for (const m of e.mismatches) console.log(`  UNEXPECTED ${m.actual} (expected ${m.expected}): ${m.suite}: ${m.title}: ${m.detail}`);
+  for (const s of e.stale) console.log(`  STALE entry, no such test: ${s.suite}: ${s.title}`);
 }
 
 function external(args: RunArgs, spec: string, accounts: Account[]): Setup {

@@ -1,9 +1,8 @@
 // `list`: every test the suites declare, with its rule IDs and what it needs, without running any.
 import Mocha from "mocha";
-import type { Suite, Test } from "mocha";
 import { declared } from "./dsl.js";
 import type { Need } from "./needs.js";
-import { suiteFiles, suiteOf } from "./suites.js";
+import { suiteFiles, suiteOf, testsOf } from "./suites.js";
 
 export interface ListedTest {
   suite: string;
@@ -16,7 +15,7 @@ export async function listTests(suites?: string[]): Promise<ListedTest[]> {
   const mocha = new Mocha();
   for (const file of suiteFiles(suites)) mocha.addFile(file);
   await mocha.loadFilesAsync();
-  return testsIn(mocha.suite).map((test) => {
+  return testsOf(mocha.suite).map((test) => {
     const meta = declared.get(test.fullTitle());
     return {
       suite: suiteOf(test),
@@ -25,10 +24,6 @@ export async function listTests(suites?: string[]): Promise<ListedTest[]> {
       needs: (meta?.needs ?? []).map(describeNeed),
     };
   });
-}
-
-function testsIn(suite: Suite): Test[] {
-  return [...suite.tests, ...suite.suites.flatMap(testsIn)];
 }
 
 export function describeNeed(need: Need): string {

@@ -8,6 +8,7 @@ export function resultsJson(report: RunReport): string {
     startedAt: report.startedAt,
     durationMs: report.durationMs,
     totals: report.totals,
+    ...(report.expectations ? { expectations: report.expectations } : {}),
     results: report.results.map((r) => ({
       suite: r.suite,
       test: r.title,

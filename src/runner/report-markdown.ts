@@ -2,6 +2,7 @@
 import type { FeatureSeen } from "./capabilities.js";
 import { bySuite, type RunReport, type TestResult } from "./results.js";
 import { totalsLine } from "./report-console.js";
+import { expectationsHold, type ExpectationReport } from "./expectations.js";
 
 const VERDICT = { passed: "✅ pass", failed: "❌ fail", skipped: "⏭ skip" } as const;
 
@@ -20,6 +21,7 @@ export function summaryMarkdown(report: RunReport): string {
     "",
     `**${totalsLine(report.totals)}**`,
   );
+  if (report.expectations) out.push("", ...expectationLines(report.expectations));
 
   for (const [suite, results] of bySuite(report.results)) {
     out.push("", `## ${inline(suite)}`, "", "| Result | Rules | Test | ms |", "|---|---|---|---:|");
@@ -34,6 +36,19 @@ export function summaryMarkdown(report: RunReport): string {
     for (const r of skipped) out.push(`- ${inline(r.title)}: ${inline(r.reason ?? "")}`);
   }
   return out.join("\n") + "\n";
+}
+
+function expectationLines(e: ExpectationReport): string[] {
+  const ok = expectationsHold(e);
+  const out = [
+    `## Expectations: ${ok ? "met" : "NOT met"}`,
+    "",
+    `Compared with \`${inline(e.file)}\` (${inline(e.server)}): ${e.matched} as expected, ${e.mismatches.length} not, ${e.stale.length} stale entries.`,
+  ];
+  if (e.mismatches.length > 0) out.push("", "| Test | Expected | Got | Detail |", "|---|---|---|---|");
+  for (const m of e.mismatches) out.push(`| ${cell(`${m.suite}: ${m.title}`)} | ${m.expected} | ${m.actual} | ${cell(m.detail)} |`);
+  for (const s of e.stale) out.push(`- stale entry (no such test): ${inline(`${s.suite}: ${s.title}`)}`);
+  return out;
 }
 
 function failureLines(r: TestResult): string[] {

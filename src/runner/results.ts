@@ -1,5 +1,6 @@
 // What a run produced: the shape every reporter reads.
 import type { Capabilities } from "./capabilities.js";
+import type { ExpectationReport } from "./expectations.js";
 import type { TlsMode } from "../harness/target.js";
 
 export type TestStatus = "passed" | "failed" | "skipped";
@@ -44,6 +45,8 @@ export interface TargetSummary {
 
 export interface RunReport {
   target: TargetSummary;
+  /** How the run compared with `--expect FILE`, when given. */
+  expectations?: ExpectationReport;
   capabilities: Capabilities;
   startedAt: string;
   durationMs: number;

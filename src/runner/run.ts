@@ -8,7 +8,7 @@ import { RunOptions, setRunContext } from "./context.js";
 import { discoverCapabilities } from "./discover.js";
 import { UsageError } from "./errors.js";
 import { TestResult, Totals, totalsOf } from "./results.js";
-import { suiteFiles } from "./suites.js";
+import { suiteFiles, titlesBySuite } from "./suites.js";
 
 export interface RunSuitesOptions {
   target: TargetProfile;
@@ -24,6 +24,8 @@ export interface RunSuitesOptions {
 
 export interface RunOutcome {
   capabilities: Capabilities;
+  /** Suite → every test title the loaded suites declare (run or filtered out). */
+  declaredTitles: Map<string, Set<string>>;
   startedAt: string;
   durationMs: number;
   totals: Totals;
@@ -56,9 +58,11 @@ export async function runSuites(opts: RunSuitesOptions): Promise<RunOutcome> {
   });
   for (const file of files) mocha.addFile(file);
   await mocha.loadFilesAsync();
+  const declaredTitles = titlesBySuite(mocha.suite);
   await new Promise<void>((resolve) => mocha.run(() => resolve()));
   return {
     capabilities,
+    declaredTitles,
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     totals: totalsOf(results),

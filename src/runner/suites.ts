@@ -2,7 +2,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Runnable, Suite } from "mocha";
+import type { Runnable, Suite, Test } from "mocha";
 import { UsageError } from "./errors.js";
 
 /** dist/suites, next to dist/src where this module is compiled to. */
@@ -45,4 +45,20 @@ export function suiteOf(runnable: Runnable | Suite): string {
   for (let parent = runnable.parent; parent && !parent.root; parent = parent.parent) top = parent;
   if (top) return top.title;
   return relative(SUITES_DIR, runnable.file ?? "").split(sep)[0] ?? "";
+}
+
+/** Every test under a mocha suite, depth first. */
+export function testsOf(suite: Suite): Test[] {
+  return [...suite.tests, ...suite.suites.flatMap(testsOf)];
+}
+
+/** Suite name → the titles of every test it declares. */
+export function titlesBySuite(root: Suite): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const test of testsOf(root)) {
+    const suite = suiteOf(test);
+    if (!out.has(suite)) out.set(suite, new Set());
+    out.get(suite)!.add(test.title);
+  }
+  return out;
 }

@@ -1,0 +1,94 @@
+// Expected results of a known server: each test whose outcome there is not a pass, with
+// the outcome and why. `run --expect FILE` passes only when the run matches the file
+// exactly, so a new failure and a new pass (a fixed bug, a harness change) both show.
+import { readFileSync } from "node:fs";
+import { UsageError } from "./errors.js";
+import type { TestResult, TestStatus } from "./results.js";
+
+export interface Expectation {
+  status: "failed" | "skipped";
+  /** For a failure: the rule the server breaks. */
+  rule?: string;
+  /** The evidence (for a deviation) or the missing feature (for a skip). */
+  reason: string;
+}
+
+export interface ExpectationsFile {
+  server: string;
+  /** suite name → test title → expectation. */
+  tests: Record<string, Record<string, Expectation>>;
+}
+
+export interface Mismatch {
+  suite: string;
+  title: string;
+  expected: TestStatus;
+  actual: TestStatus;
+  /** The expected outcome's reason, or what happened instead. */
+  detail: string;
+}
+
+export interface ExpectationReport {
+  file: string;
+  server: string;
+  matched: number;
+  mismatches: Mismatch[];
+  /** Entries naming a test that the loaded suites no longer have. */
+  stale: Array<{ suite: string; title: string }>;
+}
+
+export function loadExpectations(path: string): ExpectationsFile {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new UsageError(`--expect ${path}: ${e.code ? `cannot read it (${e.code})` : `not JSON (${e.message})`}`);
+  }
+  const bad = (what: string) => new UsageError(`--expect ${path}: ${what}`);
+  const file = doc as Partial<ExpectationsFile>;
+  if (typeof file?.server !== "string" || typeof file.tests !== "object" || file.tests === null) {
+    throw bad('expected {"server": "...", "tests": {"<suite>": {"<test title>": {...}}}}');
+  }
+  for (const [suite, tests] of Object.entries(file.tests)) {
+    for (const [title, e] of Object.entries(tests)) {
+      if (e?.status !== "failed" && e?.status !== "skipped") throw bad(`${suite} "${title}": status must be "failed" or "skipped"`);
+      if (typeof e.reason !== "string" || e.reason.trim() === "") throw bad(`${suite} "${title}": a reason is required`);
+      if (e.status === "failed" && typeof e.rule !== "string") throw bad(`${suite} "${title}": an expected failure names its rule`);
+    }
+  }
+  return file as ExpectationsFile;
+}
+
+/**
+ * Compares results with expectations: a test not listed is expected to pass.
+ * `knownTitles` (suite → every title declared there) finds stale entries; suites that
+ * were not loaded in this run are not judged.
+ */
+export function compareExpectations(
+  file: string,
+  expectations: ExpectationsFile,
+  results: TestResult[],
+  knownTitles: Map<string, Set<string>>,
+): ExpectationReport {
+  const mismatches: Mismatch[] = [];
+  let matched = 0;
+  for (const r of results) {
+    const e = expectations.tests[r.suite]?.[r.title];
+    const expected: TestStatus = e?.status ?? "passed";
+    if (expected === r.status) {
+      matched++;
+      continue;
+    }
+    const detail = r.status === "failed" ? r.failure?.message ?? "failed" : r.status === "skipped" ? `skipped: ${r.reason ?? ""}` : "passed";
+    mismatches.push({ suite: r.suite, title: r.title, expected, actual: r.status, detail: e ? `${detail} (expected because: ${e.reason})` : detail });
+  }
+  const stale = Object.entries(expectations.tests).flatMap(([suite, tests]) =>
+    knownTitles.has(suite) ? Object.keys(tests).filter((title) => !knownTitles.get(suite)!.has(title)).map((title) => ({ suite, title })) : [],
+  );
+  return { file, server: expectations.server, matched, mismatches, stale };
+}
+
+export function expectationsHold(report: ExpectationReport): boolean {
+  return report.mismatches.length === 0 && report.stale.length === 0;
+}
