@@ -1,5 +1,5 @@
 // `run`: against --target, or against the embedded reference server started for the run.
-import { GivenAccounts, RegisteringAccounts, type AccountSource } from "../harness/accounts.js";
+import { AdminAccounts, GivenAccounts, RegisteringAccounts, type AccountSource } from "../harness/accounts.js";
 import type { Account, TargetProfile, TlsMode } from "../harness/target.js";
 import { UsageError } from "../runner/errors.js";
 import { progressPrinter, totalsLine } from "../runner/report-console.js";
@@ -16,6 +16,7 @@ export interface RunArgs {
   domain?: string;
   account: string[];
   register: boolean;
+  admin?: string;
   tls: TlsMode;
   insecure: boolean;
   ca?: string;
@@ -83,7 +84,11 @@ function printExpectations(e: ExpectationReport): void {
 function external(args: RunArgs, spec: string, accounts: Account[]): Setup {
   if (args.fault.length > 0) throw new UsageError("--fault applies only to the embedded server (leave out --target)");
   if (!args.domain) throw new UsageError("--domain is required with --target");
-  if (accounts.length === 0 && !args.register) throw new UsageError("--target needs accounts: give --account USER:PASSWORD or --register");
+  if (args.register && args.admin) throw new UsageError("--register and --admin are two ways to create accounts: give one");
+  const admin = args.admin === undefined ? undefined : parseAccount(args.admin, "--admin");
+  if (accounts.length === 0 && !args.register && !admin) {
+    throw new UsageError("--target needs accounts: give --account USER:PASSWORD, --register or --admin USER:PASSWORD");
+  }
   const target: TargetProfile = {
     ...parseHostPort(spec, 5222),
     domain: args.domain,
@@ -94,7 +99,7 @@ function external(args: RunArgs, spec: string, accounts: Account[]): Setup {
   return {
     target,
     summary: { host: target.host, port: target.port, domain: target.domain, tls: target.tls, embedded: false, faults: [] },
-    accounts: args.register ? new RegisteringAccounts(target) : new GivenAccounts(accounts),
+    accounts: args.register ? new RegisteringAccounts(target) : admin ? new AdminAccounts(target, admin) : new GivenAccounts(accounts),
     ...(args.smQueueLimit !== undefined ? { smQueueLimit: positiveInt("--sm-queue-limit", args.smQueueLimit) } : {}),
     stop: async () => {},
   };

@@ -16,6 +16,8 @@ export const NS = {
   discoInfo: "http://jabber.org/protocol/disco#info",
   discoItems: "http://jabber.org/protocol/disco#items",
   ping: "urn:xmpp:ping",
+  commands: "http://jabber.org/protocol/commands",
+  dataForms: "jabber:x:data",
   delay: "urn:xmpp:delay",
   csi: "urn:xmpp:csi:0",
   sm1: "urn:xmpp:sm:1",
