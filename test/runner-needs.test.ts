@@ -6,7 +6,9 @@ const ctx: NeedContext = {
   capabilities: {
     preAuthFeatures: [{ name: "starttls", xmlns: "urn:ietf:params:xml:ns:xmpp-tls", xml: "" }],
     postAuthFeatures: [{ name: "sm", xmlns: "urn:xmpp:sm:3", xml: "" }],
-    domainFeatures: [],
+    domain: { jid: "localhost", identities: ["server/im"], features: ["urn:xmpp:ping"] },
+    account: { jid: "alice@localhost", identities: ["account/registered", "pubsub/pep"], features: [] },
+    services: [{ jid: "pubsub.localhost", identities: ["pubsub/service"], features: ["http://jabber.org/protocol/pubsub"] }],
   },
   accountsAvailable: 1,
 };
@@ -22,6 +24,15 @@ describe("runner needs", () => {
     assert.equal(unmetReason({ accounts: 1 }, ctx), undefined);
     assert.match(unmetReason({ accounts: 2 }, ctx) ?? "", /^needs 2 accounts, 1 provisioned/);
     assert.equal(unmetReason({ accounts: 5 }, { ...ctx, accountsAvailable: "unlimited" }), undefined);
+  });
+
+  it("disco features: on the domain, the account, or the pubsub service the domain lists", () => {
+    assert.equal(unmetReason({ discoFeature: "urn:xmpp:ping", on: "domain" }, ctx), undefined);
+    assert.equal(unmetReason({ discoFeature: "urn:xmpp:pam:0", on: "account", label: "PAM" }, ctx), "alice@localhost does not advertise PAM in disco#info");
+    assert.equal(unmetReason({ discoFeature: "http://jabber.org/protocol/pubsub", on: "pubsub" }, ctx), undefined);
+    const noService = { ...ctx, capabilities: { ...ctx.capabilities, services: [] } };
+    assert.match(unmetReason({ discoFeature: "http://jabber.org/protocol/pubsub", on: "pubsub" }, noService) ?? "", /lists no pubsub service/);
+    assert.equal(describeNeed({ discoFeature: "urn:xmpp:pam:0", on: "account" }), "disco feature urn:xmpp:pam:0 (account)");
   });
 
   it("queue limit: known or not", () => {

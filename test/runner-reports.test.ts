@@ -30,7 +30,9 @@ function report(rs: TestResult[]): RunReport {
     capabilities: {
       preAuthFeatures: [{ name: "starttls", xmlns: "urn:ietf:params:xml:ns:xmpp-tls", xml: "<starttls/>" }],
       postAuthFeatures: [{ name: "sm", xmlns: "urn:xmpp:sm:3", xml: "<sm xmlns='urn:xmpp:sm:3'/>" }],
-      domainFeatures: ["urn:xmpp:ping"],
+      domain: { jid: "localhost", identities: ["server/im"], features: ["urn:xmpp:ping"] },
+      account: { jid: "alice@localhost", identities: ["account/registered"], features: [] },
+      services: [],
     },
     startedAt: "2026-01-01T00:00:00.000Z",
     durationMs: 1234,
@@ -94,7 +96,7 @@ describe("runner reporters", () => {
     assert.ok(md.includes("faults: sm.ack-off-by-one"));
     assert.ok(md.includes("before authentication: `starttls (urn:ietf:params:xml:ns:xmpp-tls)`"));
     assert.ok(md.includes("after authentication: `sm (urn:xmpp:sm:3)`"));
-    assert.ok(md.includes("disco#info features: `urn:xmpp:ping`"));
+    assert.ok(md.includes("- Domain `localhost`: identities `server/im`; features `urn:xmpp:ping`"));
     assert.ok(md.includes("**1 passed, 1 failed, 1 skipped**"));
     assert.ok(md.includes("## Stream Management"));
     assert.ok(md.includes("| ✅ pass | SM-10 SM-11 | server answers &lt;r/> | 12 |"));

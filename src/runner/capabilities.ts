@@ -6,9 +6,25 @@ export interface FeatureSeen {
   xml: string;
 }
 
+/** One entity's disco#info: identities as category/type, and feature vars. */
+export interface DiscoInfo {
+  jid: string;
+  identities: string[];
+  features: string[];
+}
+
 export interface Capabilities {
   preAuthFeatures: FeatureSeen[];
   postAuthFeatures: FeatureSeen[];
-  /** disco#info features of the server's domain. */
-  domainFeatures: string[];
+  /** disco#info of the server's domain. */
+  domain: DiscoInfo;
+  /** The test account's own bare JID, where PEP is advertised. */
+  account: DiscoInfo;
+  /** Every service the domain lists in disco#items. */
+  services: DiscoInfo[];
+}
+
+/** The first service with a pubsub/service identity: where pubsub tests publish. */
+export function pubsubService(caps: Capabilities): DiscoInfo | undefined {
+  return caps.services.find((s) => s.identities.includes("pubsub/service"));
 }

@@ -1,31 +1,46 @@
-// What the target offers, learned once per run from one logged-in connection.
+// What the target offers, learned once per run from one logged-in connection: stream
+// features before and after authentication, and disco#info of the domain, of the
+// account's own bare JID (PEP lives there) and of the services the domain lists.
 import { TestClient } from "../harness/client.js";
 import type { AccountSource } from "../harness/accounts.js";
 import type { TargetProfile } from "../harness/target.js";
-import { discoInfo } from "../xmpp/builders.js";
+import { xml } from "../xmpp/element.js";
+import { discoInfo, iq } from "../xmpp/builders.js";
 import { childElements, type Element } from "../xmpp/element.js";
 import { NS } from "../xmpp/ns.js";
-import type { Capabilities, FeatureSeen } from "./capabilities.js";
+import type { Capabilities, DiscoInfo, FeatureSeen } from "./capabilities.js";
 
 export async function discoverCapabilities(target: TargetProfile, accounts: AccountSource): Promise<Capabilities> {
   const [account] = await accounts.take(1);
   const client = await TestClient.connect(target, account, { until: "bound", label: "discovery" });
   try {
-    const reply = await client.iq(discoInfo(target.domain));
-    const domainFeatures =
-      reply.attrs.type === "result"
-        ? (reply.getChild("query", NS.discoInfo)?.getChildren("feature") ?? [])
-            .map((f) => f.attrs.var)
-            .filter((v): v is string => v !== undefined)
-        : [];
+    const domain = await info(client, target.domain);
+    const accountInfo = await info(client, client.bareJid!);
+    const items = await client.iq(iq("get", { to: target.domain }, xml("query", { xmlns: NS.discoItems })));
+    const jids = items.attrs.type === "result" ? (items.getChild("query", NS.discoItems)?.getChildren("item") ?? []).map((i) => i.attrs.jid).filter((j): j is string => !!j) : [];
+    const services: DiscoInfo[] = [];
+    for (const jid of new Set(jids)) services.push(await info(client, jid));
     return {
       preAuthFeatures: featuresOf(client.featuresPreAuth),
       postAuthFeatures: featuresOf(client.featuresPostAuth),
-      domainFeatures,
+      domain,
+      account: accountInfo,
+      services,
     };
   } finally {
     await client.close();
   }
+}
+
+/** disco#info of `jid`; an error reply is an entity with nothing advertised. */
+async function info(client: TestClient, jid: string): Promise<DiscoInfo> {
+  const reply = await client.iq(discoInfo(jid));
+  const query = reply.attrs.type === "result" ? reply.getChild("query", NS.discoInfo) : undefined;
+  return {
+    jid,
+    identities: (query?.getChildren("identity") ?? []).map((i) => `${i.attrs.category}/${i.attrs.type}`),
+    features: (query?.getChildren("feature") ?? []).map((f) => f.attrs.var).filter((v): v is string => v !== undefined),
+  };
 }
 
 function featuresOf(features: Element | undefined): FeatureSeen[] {

@@ -29,6 +29,7 @@ export async function listTests(suites?: string[]): Promise<ListedTest[]> {
 export function describeNeed(need: Need): string {
   if ("streamFeature" in need) return `stream feature ${need.streamFeature} (${need.phase ?? "post-auth"})`;
   if ("accounts" in need) return `${need.accounts} account${need.accounts === 1 ? "" : "s"}`;
+  if ("discoFeature" in need) return `disco feature ${need.discoFeature} (${need.on})`;
   return "known SM queue limit (--sm-queue-limit)";
 }
 

@@ -1,11 +1,13 @@
 // What a test needs from the target; an unmet need skips the test and names what is missing.
-import type { Capabilities } from "./capabilities.js";
+import { pubsubService, type Capabilities } from "./capabilities.js";
 
 export type Need =
   /** A stream feature (matched by namespace) offered after authentication, or before it. */
   | { streamFeature: string; phase?: "pre-auth" | "post-auth"; label?: string }
   /** At least this many distinct accounts. */
   | { accounts: number }
+  /** A disco#info feature of the domain, the test account's bare JID, or the pubsub service. */
+  | { discoFeature: string; on: "domain" | "account" | "pubsub"; label?: string }
   /** The target's unacknowledged-stanza queue limit is known (`--sm-queue-limit`). */
   | { smQueueLimit: true };
 
@@ -22,6 +24,13 @@ export function unmetReason(need: Need, ctx: NeedContext): string | undefined {
     const features = phase === "pre-auth" ? ctx.capabilities.preAuthFeatures : ctx.capabilities.postAuthFeatures;
     if (features.some((f) => f.xmlns === need.streamFeature)) return undefined;
     return `target does not offer the ${need.label ?? need.streamFeature} stream feature ${phase === "pre-auth" ? "before" : "after"} authentication`;
+  }
+  if ("discoFeature" in need) {
+    const entity = need.on === "domain" ? ctx.capabilities.domain : need.on === "account" ? ctx.capabilities.account : pubsubService(ctx.capabilities);
+    const what = need.label ?? need.discoFeature;
+    if (!entity) return `target lists no pubsub service (no pubsub/service identity among the domain's disco#items), needed for ${what}`;
+    if (entity.features.includes(need.discoFeature)) return undefined;
+    return `${entity.jid} does not advertise ${what} in disco#info`;
   }
   if ("accounts" in need) {
     const n = ctx.accountsAvailable;

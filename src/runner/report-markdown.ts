@@ -1,5 +1,5 @@
 // summary.md: what the target offered, the totals, a table per suite, then failures and skips explained.
-import type { FeatureSeen } from "./capabilities.js";
+import type { Capabilities, DiscoInfo, FeatureSeen } from "./capabilities.js";
 import { bySuite, type RunReport, type TestResult } from "./results.js";
 import { totalsLine } from "./report-console.js";
 import { expectationsHold, type ExpectationReport } from "./expectations.js";
@@ -17,7 +17,7 @@ export function summaryMarkdown(report: RunReport): string {
     `- Started ${report.startedAt}, took ${(report.durationMs / 1000).toFixed(1)} s`,
     `- Stream features before authentication: ${features(caps.preAuthFeatures)}`,
     `- Stream features after authentication: ${features(caps.postAuthFeatures)}`,
-    `- Domain disco#info features: ${list(caps.domainFeatures)}`,
+    ...discoLines(caps),
     "",
     `**${totalsLine(report.totals)}**`,
   );
@@ -61,6 +61,12 @@ function failureLines(r: TestResult): string[] {
 function plainTitle(r: TestResult): string {
   const prefix = `${r.rules.join(" ")}: `;
   return r.rules.length > 0 && r.title.startsWith(prefix) ? r.title.slice(prefix.length) : r.title;
+}
+
+/** disco#info of the domain, the account and each listed service. */
+function discoLines(caps: Capabilities): string[] {
+  const entity = (what: string, d: DiscoInfo) => `- ${what} \`${d.jid}\`: identities ${list(d.identities)}; features ${list(d.features)}`;
+  return [entity("Domain", caps.domain), entity("Account", caps.account), ...caps.services.map((s) => entity("Service", s))];
 }
 
 function features(seen: FeatureSeen[]): string {
