@@ -3,19 +3,9 @@ import { conformance } from "../../src/runner/dsl.js";
 import { check, Violation } from "../../src/runner/verdict.js";
 import { NS } from "../../src/xmpp/ns.js";
 import { sm } from "../../src/xmpp/builders.js";
-import { Element } from "../../src/xmpp/element.js";
-import type { TestClient } from "../../src/harness/client.js";
-import { SM3, SUITE, enable, needsSm2, needsSm3, requireFailed, requireNone, smAnswer } from "./sm-helpers.js";
-
-/** Every element the server sent before answering a barrier, or up to the stream's end if it closed it. */
-async function answersBeforeBarrier(c: TestClient): Promise<{ seen: Element[]; closed: boolean }> {
-  try {
-    return { seen: await c.drainUntilBarrier(), closed: false };
-  } catch (err) {
-    if (c.streamClosed) return { seen: c.unread(), closed: true };
-    throw err;
-  }
-}
+import {
+  SM3, SUITE, enable, needsSm2, needsSm3, requireFailed, requireNone, sentBeforeAuthentication, sentBeforeBarrier, smAnswer,
+} from "./sm-helpers.js";
 
 describe(SUITE, () => {
   conformance({ rules: ["SM-01"], title: "urn:xmpp:sm:3 is offered after authentication and not before", needs: [needsSm3] }, async (t) => {
@@ -38,13 +28,7 @@ describe(SUITE, () => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!, { until: "opened" });
     await c.send(sm.enable(SM3, { resume: "true" }));
-    try {
-      // The SASL outcome is a barrier: any answer to <enable/> was sent before it.
-      await c.authenticate(alice!);
-    } catch (err) {
-      if (!c.streamClosed) throw err;
-    }
-    requireNone(c.unread(), "enabled", "SM-02", "no <enabled/> before authentication (failed or a stream error)");
+    requireNone(await sentBeforeAuthentication(c, alice!), "enabled", "SM-02", "no <enabled/> before authentication (failed or a stream error)");
   });
 
   conformance({ rules: ["SM-02"], title: "<resume/> before SASL authentication does not resume a live session", needs: [needsSm3] }, async (t) => {
@@ -55,12 +39,7 @@ describe(SUITE, () => {
     owner.kill();
     const c = await t.connect(alice!, { until: "opened" });
     await c.send(sm.resume(enabled.id, 0));
-    try {
-      await c.authenticate(alice!);
-    } catch (err) {
-      if (!c.streamClosed) throw err;
-    }
-    requireNone(c.unread(), "resumed", "SM-02", "no <resumed/> before authentication");
+    requireNone(await sentBeforeAuthentication(c, alice!), "resumed", "SM-02", "no <resumed/> before authentication");
   });
 
   conformance({ rules: ["SM-03"], title: "<enable/> before resource binding fails with unexpected-request; after binding it succeeds", needs: [needsSm3] }, async (t) => {
@@ -141,8 +120,7 @@ describe(SUITE, () => {
     const c = await t.connect(alice!);
     await enable(c);
     await c.send(sm.enable(SM3));
-    const { seen } = await answersBeforeBarrier(c);
-    requireNone(seen, "enabled", "SM-09", "failed/unexpected-request or a stream error");
+    requireNone(await sentBeforeBarrier(c), "enabled", "SM-09", "failed/unexpected-request or a stream error");
   });
 
   conformance({ rules: ["SM-09"], title: "after enabling urn:xmpp:sm:3, <enable xmlns='urn:xmpp:sm:2'/> is refused (namespaces never mix)", needs: [needsSm3, needsSm2] }, async (t) => {
@@ -150,7 +128,6 @@ describe(SUITE, () => {
     const c = await t.connect(alice!);
     await enable(c);
     await c.send(sm.enable(NS.sm2));
-    const { seen } = await answersBeforeBarrier(c);
-    requireNone(seen, "enabled", "SM-09", "failed/unexpected-request or a stream error");
+    requireNone(await sentBeforeBarrier(c), "enabled", "SM-09", "failed/unexpected-request or a stream error");
   });
 });

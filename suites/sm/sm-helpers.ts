@@ -160,3 +160,30 @@ export function requireNone(elements: Element[], name: string, rule: string, exp
   const hit = elements.find((el) => el.name === name && [NS.sm1, NS.sm2, NS.sm3].includes(el.getNS() as SmNamespace));
   if (hit) throw new Violation(rule, expected, hit.toString());
 }
+
+/**
+ * Everything the server sent before answering a barrier ping, or, when the server
+ * closed the stream instead (a stream error is an allowed answer), up to its end.
+ */
+export async function sentBeforeBarrier(c: TestClient): Promise<Element[]> {
+  try {
+    return await c.drainUntilBarrier();
+  } catch (err) {
+    if (c.streamClosed) return c.unread();
+    throw err;
+  }
+}
+
+/**
+ * SASL as a barrier on an unauthenticated stream: everything the server sent in answer
+ * to earlier requests arrives before the SASL outcome. The server may close the stream
+ * instead, which is allowed too.
+ */
+export async function sentBeforeAuthentication(c: TestClient, account: Account): Promise<Element[]> {
+  try {
+    await c.authenticate(account);
+  } catch (err) {
+    if (!c.streamClosed) throw err;
+  }
+  return c.unread();
+}
