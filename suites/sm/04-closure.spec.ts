@@ -2,7 +2,7 @@
 import { conformance } from "../../src/runner/dsl.js";
 import { check, Violation } from "../../src/runner/verdict.js";
 import { NS } from "../../src/xmpp/ns.js";
-import { message, newId, sm } from "../../src/xmpp/builders.js";
+import { message, newId, ping, sm } from "../../src/xmpp/builders.js";
 import { Element, xml } from "../../src/xmpp/element.js";
 import { randomBytes } from "node:crypto";
 import { parseH } from "../../src/xmpp/sm-counter.js";
@@ -10,7 +10,7 @@ import type { TestClient } from "../../src/harness/client.js";
 import type { Account } from "../../src/harness/target.js";
 import type { TestContext } from "../../src/runner/test-context.js";
 import {
-  SM3, SUITE, checkFailedCondition, enable, needsSm3, requestAck, requireFailed, resumable, resumableShort, resumeAs,
+  SM3, SUITE, attemptResume, checkFailedCondition, enable, needsSm3, requestAck, requireFailed, resumable, resumableShort, resumeAs,
   selfMessage, smAnswer, subscribeMutually, waitProtocolTimer,
 } from "./sm-helpers.js";
 
@@ -118,18 +118,29 @@ describe(SUITE, () => {
     await requireAccountedFor(t, b, alice!, [m]);
   });
 
-  conformance({ rules: ["SM-26"], title: "when the unacknowledged queue overflows, no message is silently dropped", needs: [needsSm3, { accounts: 2 }, { smQueueLimit: true }] }, async (t) => {
+  conformance({ rules: ["SM-26", "SM-17"], title: "after more stanzas than the queue limit went unacknowledged, none is lost across a drop", needs: [needsSm3, { accounts: 2 }, { smQueueLimit: true }] }, async (t) => {
     const [alice, bob] = await t.accounts(2);
-    const { c } = await resumable(t, alice!);
+    const { c, id } = await resumable(t, alice!);
     const b = await t.connect(bob!);
-    const limit = t.options.smQueueLimit!;
     const sent: Element[] = [];
-    for (let i = 0; i < limit + 3; i++) {
+    for (let i = 0; i < t.options.smQueueLimit! + 3; i++) {
       const m = message(c.jid!, `overflow ${i} ${newId("body")}`, { id: newId("sm26q") });
       sent.push(m);
       await b.send(m);
     }
-    check(await c.waitClosed(), "SM-26", `the session ended once more than ${limit} stanzas were unacknowledged`, "still open");
+    // Bob's barrier (an iq, leaving any bounce unread): every message has been routed.
+    // Alice never acknowledges any; a server
+    // may end her session at its limit or keep queueing. Either way she now drops and
+    // claims to have handled nothing: each message must come back, bounce or wait offline.
+    await b.iq(ping(t.domain));
+    c.kill();
+    const { c: again, answer } = await attemptResume(t, alice!, id, 0);
+    if (answer?.name === "resumed") {
+      const resent = new Set((await again.drainUntilBarrier()).filter((el) => el.name === "message").map((el) => el.attrs.id));
+      const missing = sent.filter((m) => !resent.has(m.attrs.id)).map((m) => m.attrs.id);
+      check(missing.length === 0, "SM-17", "every unacknowledged message re-sent after <resumed/>", `not re-sent: ${missing.join(", ")}`);
+      return;
+    }
     await requireAccountedFor(t, b, alice!, sent);
   });
 

@@ -86,14 +86,25 @@ export function selfMessage(c: TestClient, body = "sm"): Element {
 }
 
 /**
- * Opens an authenticated (unbound) stream as `account` and sends <resume/>; returns the
- * answer. On <resumed/> the new client takes over the session's full JID from `previous`.
+ * Opens an authenticated (unbound) stream as `account` and sends <resume/>. Returns the
+ * answer, or no answer when the server closed the stream instead. On <resumed/> the new
+ * client takes over the session's full JID from `previous`.
  */
-export async function resumeAs(t: TestContext, account: Account, previd: string, h: number, ns: SmNamespace = SM3, previous?: TestClient) {
+export async function attemptResume(t: TestContext, account: Account, previd: string, h: number, ns: SmNamespace = SM3, previous?: TestClient) {
   const c = await t.connect(account, { until: "authenticated" });
   await c.send(sm.resume(previd, h, ns));
-  const answer = await c.expect(smAnswer(ns, "resumed", "failed"), { rule: "SM-16" });
-  if (answer.name === "resumed" && previous?.jid) c.jid = previous.jid;
+  const answer = await c.expect(smAnswer(ns, "resumed", "failed"), { rule: "SM-16" }).catch((err: unknown) => {
+    if (c.streamClosed) return undefined;
+    throw err;
+  });
+  if (answer?.name === "resumed" && previous?.jid) c.jid = previous.jid;
+  return { c, answer };
+}
+
+/** attemptResume, where closing the stream without <resumed/> or <failed/> breaks SM-24. */
+export async function resumeAs(t: TestContext, account: Account, previd: string, h: number, ns: SmNamespace = SM3, previous?: TestClient) {
+  const { c, answer } = await attemptResume(t, account, previd, h, ns, previous);
+  if (!answer) throw new Violation("SM-24", "<resumed/> or <failed/> in answer to <resume/>", `the stream closed with no answer${c.streamError ? ` after ${c.streamError.toString()}` : ""}`);
   return { c, answer };
 }
 
