@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// npm run interop -- --server prosody|ejabberd|all: installs each server if missing, starts
+// it on loopback with state in a temp dir, provisions accounts, runs the suites against it
+// and stops what it started. Exit 0 when every run matched, 1 on a test mismatch, 2 on a
+// setup error (one line on stderr).
+import type { ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { parseAccount, splitList } from "../cli/args.js";
+import { errorLine } from "../cli/error-line.js";
+import type { Account } from "../harness/target.js";
+import { UsageError } from "../runner/errors.js";
+import { ejabberd } from "./ejabberd.js";
+import { runHarness } from "./harness.js";
+import type { Platform, RunningServer } from "./platform.js";
+import { waitForPorts } from "./ports.js";
+import { prosody } from "./prosody.js";
+
+const NAME = "xmpp-interop";
+const PLATFORMS: Platform[] = [prosody, ejabberd];
+const PORTS_WITHIN_MS = 30_000;
+
+interface Args {
+  server: "prosody" | "ejabberd" | "all";
+  account: string[];
+  suite: string[];
+  reports: string;
+}
+
+/**
+ * What to stop if the launcher is interrupted: the running server and the harness child.
+ * The run then unwinds through its own cleanup; a second signal exits at once.
+ */
+const EXIT_ON = { SIGINT: 130, SIGTERM: 143 } as const;
+const interruptible = new Set<() => unknown>();
+let interrupted: keyof typeof EXIT_ON | undefined;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(EXIT_ON[signal]);
+    interrupted = signal;
+    console.error(`${NAME}: ${signal}: stopping what was started`);
+    for (const stop of interruptible) void Promise.resolve(stop()).catch(() => {});
+  });
+}
+
+/** Seconds since the previous lap, by step name, for the end-to-end timing line. */
+function stopwatch() {
+  const start = Date.now();
+  let last = start;
+  const laps: string[] = [];
+  return {
+    lap(step: string) {
+      const now = Date.now();
+      laps.push(`${step} ${((now - last) / 1000).toFixed(1)} s`);
+      last = now;
+    },
+    line: () => `${laps.join(", ")}; ${((Date.now() - start) / 1000).toFixed(1)} s in all`,
+  };
+}
+
+/** One server end to end; resolves to the harness's exit code, throws on a setup error. */
+async function runAgainst(platform: Platform, accounts: Account[], args: Args): Promise<number> {
+  const reports = join(args.reports, platform.name);
+  rmSync(reports, { recursive: true, force: true }); // no stale reports from an earlier run
+  mkdirSync(reports, { recursive: true });
+  const logFile = join(reports, "server.log");
+  const time = stopwatch();
+
+  const version = await platform.install();
+  time.lap("install");
+  const stateDir = mkdtempSync(join(tmpdir(), `xmpp-interop-${platform.name}-`));
+  let server: RunningServer | undefined;
+  try {
+    const started = (server = await platform.start(stateDir, logFile));
+    interruptible.add(started.stop);
+    const ports = Object.entries(started.ports).map(([name, port]) => `${name} ${port}`).join(", ");
+    console.log(`${platform.name} ${version}: pid ${started.pids.join(", ")}; ports ${ports}; state ${stateDir}; log ${logFile}`);
+    await waitForPorts(started.ports, started.exited, PORTS_WITHIN_MS, logFile);
+    time.lap("start");
+    await Promise.all([...accounts, started.adminAccount].map((account) => started.register(account)));
+    time.lap("provision");
+    let harness: ChildProcess | undefined;
+    const stopHarness = () => harness?.kill("SIGTERM");
+    interruptible.add(stopHarness);
+    try {
+      return await runHarness({ platform, server: started, reports, suites: splitList(args.suite), onStart: (c) => (harness = c) });
+    } finally {
+      interruptible.delete(stopHarness);
+      time.lap("suites");
+    }
+  } finally {
+    if (server) {
+      await server.stop();
+      interruptible.delete(server.stop);
+      time.lap("stop");
+    }
+    rmSync(stateDir, { recursive: true, force: true });
+    console.log(`${platform.name}: ${time.line()}`);
+  }
+}
+
+async function main(args: Args): Promise<number> {
+  let accounts: Account[];
+  try {
+    accounts = args.account.map((a) => parseAccount(a, "--account"));
+  } catch (err) {
+    console.error(`${NAME}: ${errorLine(err)}`);
+    return 2;
+  }
+  const chosen = args.server === "all" ? PLATFORMS : PLATFORMS.filter((p) => p.name === args.server);
+  let worst = 0;
+  for (const platform of chosen) {
+    if (interrupted) break;
+    console.log(`\n== ${platform.name}`);
+    const code = await runAgainst(platform, accounts, args).catch((err: unknown) => {
+      console.error(`${NAME}: ${platform.name}: ${errorLine(err)}`);
+      return 2;
+    });
+    worst = Math.max(worst, code);
+  }
+  return interrupted ? EXIT_ON[interrupted] : worst;
+}
+
+const argv = await yargs(hideBin(process.argv))
+  .scriptName("npm run interop --")
+  .strict()
+  .option("server", { choices: ["prosody", "ejabberd", "all"] as const, demandOption: true, describe: "server to install, start and test; all: prosody, then ejabberd" })
+  .option("account", {
+    type: "string", array: true, default: ["alice:alice-pw", "bob:bob-pw", "carol:carol-pw"],
+    describe: "account USER:PASSWORD to provision besides admin (repeatable)",
+  })
+  .option("suite", { type: "string", array: true, default: [] as string[], describe: "suite to run (repeatable or comma-separated; default: all)" })
+  .option("reports", { type: "string", default: "reports/interop", describe: "reports go to DIR/<server>/, with the server's log" })
+  .fail((msg, err) => {
+    process.stderr.write(`${NAME}: ${errorLine(err ?? new UsageError(msg))}\n`);
+    process.exit(2);
+  })
+  .help()
+  .parseAsync();
+
+process.exit(await main(argv as Args));

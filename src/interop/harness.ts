@@ -1,0 +1,40 @@
+// Runs the harness's own CLI against a started server, as a user would, in a child process.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { SetupError } from "./errors.js";
+import { EXPECTATIONS_DIR, HARNESS_CLI } from "./paths.js";
+import type { Platform, RunningServer } from "./platform.js";
+import { HOST } from "./ports.js";
+
+export interface HarnessRun {
+  platform: Platform;
+  server: RunningServer;
+  reports: string;
+  suites: string[];
+  /** Called with the child as soon as it runs, so that a signal can stop it. */
+  onStart(child: ChildProcess): void;
+}
+
+/** Resolves to the harness's exit code: 0 when the run matched, 1 on a mismatch. Anything else is a SetupError. */
+export async function runHarness(run: HarnessRun): Promise<number> {
+  const { server, platform } = run;
+  const expect = `${EXPECTATIONS_DIR}${platform.expectations}`;
+  if (!existsSync(expect)) throw new SetupError(`no expectations file ${expect}`);
+  const { username, password } = server.adminAccount;
+  const args = [
+    "run", "--target", `${HOST}:${server.ports.c2s}`, "--domain", server.domain,
+    ...(platform.provisioning === "admin" ? ["--admin", `${username}:${password}`] : ["--register"]),
+    "--timeout", "5000", "--max-wait", "10",
+    "--sm-queue-limit", String(server.smQueueLimit), "--reports", run.reports, "--expect", expect,
+    ...run.suites.flatMap((s) => ["--suite", s]),
+  ];
+  console.log(`node ${HARNESS_CLI} ${args.join(" ")}`);
+  const child = spawn(process.execPath, [HARNESS_CLI, ...args], { stdio: "inherit" });
+  run.onStart(child);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (c) => resolve(c));
+  });
+  if (code === 0 || code === 1) return code;
+  throw new SetupError(`the harness run ended with ${code === null ? "a signal" : `exit code ${code}`}`);
+}

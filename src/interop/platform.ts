@@ -1,0 +1,44 @@
+// What the interop launcher needs from each server it can install, start and test.
+import type { Account } from "../harness/target.js";
+import type { Ports } from "./ports.js";
+
+export interface Platform {
+  readonly name: string;
+  /** Its expected results, a file in fixtures/expectations/ that `run --expect` checks. */
+  readonly expectations: string;
+  /**
+   * How the harness gets its fresh test accounts there: in-band registration or the
+   * admin's XEP-0133 commands. The two servers use one each, so CI exercises both.
+   */
+  readonly provisioning: "register" | "admin";
+  /** Installs the server if missing; resolves to the installed package version. */
+  install(): Promise<string>;
+  /** Starts the server with its state in `stateDir` (fresh, empty) and its output appended to `logFile`. */
+  start(stateDir: string, logFile: string): Promise<RunningServer>;
+}
+
+export interface RunningServer {
+  /** Process ids of what was started, for the record; stop() ends them. */
+  readonly pids: number[];
+  /** Every listening port, c2s first; all are open once the server is ready. */
+  readonly ports: Ports & { c2s: number };
+  readonly domain: string;
+  /** The XEP-0114 component the config accepts on `ports.component`. */
+  readonly component: { domain: string; secret: string };
+  /** The configured server admin (XEP-0133); provisioned like the test accounts. */
+  readonly adminAccount: Account;
+  /** The unacknowledged-stanza limit of its XEP-0198 queue. */
+  readonly smQueueLimit: number;
+  /** Settles when the server process ends. */
+  readonly exited: Promise<string>;
+  /** Creates the account; one that already exists is fine. */
+  register(account: Account): Promise<void>;
+  /** Stops everything start() started; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+/** Memoizes a stop function so that a signal handler and a finally block can both call it. */
+export function once(stop: () => Promise<void>): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return () => (stopping ??= stop());
+}

@@ -1,0 +1,65 @@
+// Debian's Prosody 0.12, run as a child of the launcher (foreground, as root, which the
+// fixture config allows) with its data, pidfile and certificate in the state dir.
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Account } from "../harness/target.js";
+import { ensureInstalled, installedVersion, type Package } from "./apt.js";
+import { makeCertificate } from "./certificate.js";
+import { SetupError } from "./errors.js";
+import { serverFixture } from "./paths.js";
+import { once, type Platform, type RunningServer } from "./platform.js";
+import { requireFree } from "./ports.js";
+import { exec, lastLine, startProcess } from "./processes.js";
+
+const PACKAGE: Package = { name: "prosody", binary: "/usr/bin/prosodyctl", daemonPidfile: "/run/prosody/prosody.pid" };
+const CONFIG = serverFixture("prosody", "prosody.cfg.lua");
+const PORTS = { c2s: 15222, component: 15347 };
+const DOMAIN = "localhost";
+const SM_QUEUE_LIMIT = 100;
+/** On SIGTERM it closes every session before it exits. */
+const STOP_GRACE_MS = 10_000;
+
+export const prosody: Platform = {
+  name: "prosody",
+  expectations: "prosody-0.12.json",
+  provisioning: "register",
+
+  async install() {
+    await ensureInstalled(PACKAGE);
+    return installedVersion(PACKAGE);
+  },
+
+  async start(stateDir, logFile): Promise<RunningServer> {
+    await requireFree(PORTS);
+    await makeCertificate(stateDir); // the config reads cert.pem and key.pem from the state dir
+    mkdirSync(join(stateDir, "data"));
+    const component = { domain: "component.localhost", secret: randomBytes(12).toString("hex") };
+    // The config reads these as ENV_*; prosodyctl needs them too, to find the same data.
+    const env = {
+      ...process.env,
+      INTEROP_STATE_DIR: stateDir,
+      INTEROP_C2S_PORT: String(PORTS.c2s),
+      INTEROP_COMPONENT_PORT: String(PORTS.component),
+      INTEROP_COMPONENT_DOMAIN: component.domain,
+      INTEROP_COMPONENT_SECRET: component.secret,
+      INTEROP_SM_QUEUE_LIMIT: String(SM_QUEUE_LIMIT),
+    };
+    const server = await startProcess("prosody", ["--config", CONFIG, "-F"], { env, logFile });
+    return {
+      pids: [server.pid],
+      ports: PORTS,
+      domain: DOMAIN,
+      component,
+      adminAccount: { username: "admin", password: "admin-pw" },
+      smQueueLimit: SM_QUEUE_LIMIT,
+      exited: server.exited,
+      async register(account: Account) {
+        // Registering an existing account just sets its password again.
+        const { code, output } = await exec("prosodyctl", ["--config", CONFIG, "register", account.username, DOMAIN, account.password], { env });
+        if (code !== 0) throw new SetupError(`prosodyctl register ${account.username}@${DOMAIN} failed (exit ${code}): ${lastLine(output)}`);
+      },
+      stop: once(() => server.stop(STOP_GRACE_MS)),
+    };
+  },
+};
