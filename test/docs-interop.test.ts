@@ -1,0 +1,13 @@
+// docs/interop.md says what the expectations files say (npm run docs:interop).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const GENERATOR = fileURLToPath(new URL("../src/docs/interop-matrix.js", import.meta.url));
+
+describe("docs/interop.md", () => {
+  it("is generated from the current tests and expectations files", () => {
+    const check = spawnSync(process.execPath, [GENERATOR, "--check"], { encoding: "utf8" });
+    assert.equal(check.status, 0, check.stderr);
+  });
+});
