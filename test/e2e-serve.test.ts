@@ -1,0 +1,24 @@
+// The documented pairing: `serve --fault NAME` in one process, `run --target` in another.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { cli, serve, tempDir } from "./cli-process.js";
+
+describe("run --target against serve", function () {
+  this.timeout(60_000);
+
+  for (const [faults, code] of [[[], 0], [["sm.ack-off-by-one"], 1]] as const) {
+    it(`exits ${code} against serve ${faults.length ? `--fault ${faults.join(" ")}` : "with no fault"}`, async () => {
+      const { child, port } = await serve("--port", "0", "--user", "alice:pw", "--user", "bob:pw", ...faults.flatMap((f) => ["--fault", f]));
+      try {
+        const dir = tempDir("xc-serve-");
+        const run = await cli("run", "--target", `127.0.0.1:${port}`, "--domain", "localhost", "--account", "alice:pw", "--account", "bob:pw", "--grep", "SM-10", "--reports", dir);
+        assert.equal(run.code, code, run.stdout + run.stderr);
+        const junit = readFileSync(join(dir, "junit.xml"), "utf8");
+        assert.equal(junit.includes('<failure message="SM-10 violated'), code === 1, junit.slice(0, 2000));
+      } finally {
+        child.kill("SIGTERM");
+      }
+    });
+  }
+});
