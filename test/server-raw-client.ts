@@ -57,12 +57,15 @@ export class RawClient {
     }
   }
 
-  async waitClosed(timeout = 2000): Promise<void> {
-    const deadline = Date.now() + timeout;
-    while (!this.closed) {
-      if (Date.now() > deadline) throw new Error("socket still open");
-      await new Promise((r) => setTimeout(r, 10));
-    }
+  waitClosed(timeout = 2000): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error("socket still open")), timeout);
+      this.socket.once("close", () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
   }
 
   /** Opens a stream, authenticates with PLAIN and restarts; optionally binds. */

@@ -40,6 +40,24 @@ describe("server smoke (raw sockets)", function () {
     await good.login("alice", "a");
   });
 
+  it("closes an oversized stanza with policy-violation and keeps serving others", async () => {
+    const big = await open();
+    await big.login("alice", "a");
+    big.send(`<message to='bob@localhost'><body>${"x".repeat(300_000)}</body></message>`);
+    await big.expect(/<stream:error><policy-violation xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/>.*<\/stream:stream>/);
+    await big.waitClosed();
+    const good = await open();
+    await good.login("bob", "b");
+  });
+
+  it("answers an unknown top-level element with unsupported-stanza-type", async () => {
+    const c = await open();
+    await c.login("alice", "a");
+    c.send("<query xmlns='jabber:iq:roster'/>");
+    await c.expect(/<stream:error><unsupported-stanza-type xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/>.*<\/stream:stream>/);
+    await c.waitClosed();
+  });
+
   it("rejects a wrong host and a wrong stream namespace", async () => {
     const host = await open();
     host.send(STREAM_HEADER("elsewhere.example"));
