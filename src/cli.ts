@@ -48,7 +48,7 @@ await yargs(hideBin(process.argv))
         .option("tls", { choices: ["plain", "starttls", "direct"] as const, default: "plain" as const, describe: "how the client secures its streams" })
         .option("insecure", { type: "boolean", default: false, describe: "accept any server certificate" })
         .option("ca", { type: "string", describe: "PEM file of a CA (or certificate) to trust; the embedded server's certificate is trusted automatically" })
-        .option("fault", { type: "string", array: true, default: [] as string[], describe: "turn on a named fault in the embedded server (repeatable; not with --target)" })
+        .option("fault", { type: "string", array: true, default: [] as string[], describe: "turn on a named fault in the embedded server (repeatable; not with --target; see list --faults)" })
         .option("suite", { type: "string", array: true, default: [] as string[], describe: "suite to run (repeatable or comma-separated; default: all)" })
         .option("grep", { type: "string", describe: "run only tests whose full title matches this regular expression" })
         .option("timeout", { type: "number", default: 5000, describe: "default wait for an expected element, in ms" })
@@ -67,7 +67,7 @@ await yargs(hideBin(process.argv))
         .option("port", { type: "number", default: 5222, describe: "client port (0: any free port)" })
         .option("domain", { type: "string", default: "localhost", describe: "XMPP domain served" })
         .option("user", { type: "string", array: true, default: [] as string[], describe: "account USER:PASSWORD to create (repeatable)" })
-        .option("fault", { type: "string", array: true, default: [] as string[], describe: "turn on a named fault (repeatable)" })
+        .option("fault", { type: "string", array: true, default: [] as string[], describe: "turn on a named fault (repeatable; see list --faults)" })
         .option("sm-max", { type: "number", describe: "longest resumption window granted, in seconds (default 300)" })
         .option("sm-queue-limit", { type: "number", describe: "unacknowledged-stanza queue limit (default 500)" })
         .option("tls", { choices: ["off", "optional", "required"] as const, default: "optional" as const, describe: "STARTTLS offer" })
@@ -81,7 +81,8 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .option("suite", { type: "string", array: true, default: [] as string[], describe: "suite to list (repeatable or comma-separated; default: all)" })
-        .option("json", { type: "boolean", default: false, describe: "print JSON instead of a table" }),
+        .option("json", { type: "boolean", default: false, describe: "print JSON instead of a table" })
+        .option("faults", { type: "boolean", default: false, describe: "list the reference server's fault switches (for --fault) with the rules each breaks" }),
     (argv) => exitWith(() => listCommand(argv)),
   )
   .fail((msg, err) => die(err ?? new UsageError(msg)))

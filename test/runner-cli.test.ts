@@ -49,3 +49,15 @@ describe("runner CLI run with no matching tests", function () {
     }
   });
 });
+
+describe("runner CLI list --faults", function () {
+  this.timeout(20_000);
+
+  it("lists every fault switch with the rules it breaks", async () => {
+    const { code, stdout } = await cli("list", "--faults", "--json");
+    assert.equal(code, 0);
+    const faults = JSON.parse(stdout) as Array<{ name: string; rules: string[] }>;
+    assert.ok(faults.some((f) => f.name === "sm.ack-off-by-one" && f.rules.includes("SM-10")));
+    assert.ok(faults.every((f) => f.rules.length > 0));
+  });
+});
