@@ -18,9 +18,9 @@ const POLICY_RC_D = "/usr/sbin/policy-rc.d";
 const APT_ENV = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
 let listsUpdated = false;
 
-/** Installs the package if its binary is missing; returns whether it did. */
-export async function ensureInstalled(pkg: Package): Promise<boolean> {
-  if (existsSync(pkg.binary)) return false;
+/** Installs the package if its binary is missing. */
+export async function ensureInstalled(pkg: Package): Promise<void> {
+  if (existsSync(pkg.binary)) return;
   const ownPolicy = !existsSync(POLICY_RC_D); // someone else's stays untouched
   if (ownPolicy) writeFileSync(POLICY_RC_D, "#!/bin/sh\n# written by the interop launcher for the length of an install\nexit 101\n", { mode: 0o755 });
   try {
@@ -34,7 +34,6 @@ export async function ensureInstalled(pkg: Package): Promise<boolean> {
   }
   if (!existsSync(pkg.binary)) throw new SetupError(`apt-get installed ${pkg.name} but ${pkg.binary} is missing`);
   await stopSystemDaemon(pkg);
-  return true;
 }
 
 export async function installedVersion(pkg: Package): Promise<string> {

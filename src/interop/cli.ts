@@ -13,6 +13,7 @@ import { parseAccount, splitList } from "../cli/args.js";
 import { errorLine } from "../cli/error-line.js";
 import type { Account } from "../harness/target.js";
 import { UsageError } from "../runner/errors.js";
+import { ensureInstalled, installedVersion } from "./apt.js";
 import { ejabberd } from "./ejabberd.js";
 import { runHarness } from "./harness.js";
 import type { Platform, RunningServer } from "./platform.js";
@@ -69,7 +70,8 @@ async function runAgainst(platform: Platform, accounts: Account[], args: Args): 
   const logFile = join(reports, "server.log");
   const time = stopwatch();
 
-  const version = await platform.install();
+  await ensureInstalled(platform.package);
+  const version = await installedVersion(platform.package);
   time.lap("install");
   const stateDir = mkdtempSync(join(tmpdir(), `xmpp-interop-${platform.name}-`));
   let server: RunningServer | undefined;

@@ -6,7 +6,7 @@ import { chownSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Account } from "../harness/target.js";
-import { ensureInstalled, installedVersion, type Package } from "./apt.js";
+import type { Package } from "./apt.js";
 import { makeCertificate } from "./certificate.js";
 import { SetupError } from "./errors.js";
 import { serverFixture } from "./paths.js";
@@ -28,10 +28,7 @@ export const ejabberd: Platform = {
   expectations: "ejabberd-23.01.json",
   provisioning: "admin",
 
-  async install() {
-    await ensureInstalled(PACKAGE);
-    return installedVersion(PACKAGE);
-  },
+  package: PACKAGE,
 
   async start(stateDir, logFile): Promise<RunningServer> {
     await requireFree(PORTS);

@@ -1,5 +1,6 @@
 // What the interop launcher needs from each server it can install, start and test.
 import type { Account } from "../harness/target.js";
+import type { Package } from "./apt.js";
 import type { Ports } from "./ports.js";
 
 export interface Platform {
@@ -11,8 +12,8 @@ export interface Platform {
    * admin's XEP-0133 commands. The two servers use one each, so CI exercises both.
    */
   readonly provisioning: "register" | "admin";
-  /** Installs the server if missing; resolves to the installed package version. */
-  install(): Promise<string>;
+  /** The Debian package, installed when its binary is missing. */
+  readonly package: Package;
   /** Starts the server with its state in `stateDir` (fresh, empty) and its output appended to `logFile`. */
   start(stateDir: string, logFile: string): Promise<RunningServer>;
 }

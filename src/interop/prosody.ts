@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Account } from "../harness/target.js";
-import { ensureInstalled, installedVersion, type Package } from "./apt.js";
+import type { Package } from "./apt.js";
 import { makeCertificate } from "./certificate.js";
 import { SetupError } from "./errors.js";
 import { serverFixture } from "./paths.js";
@@ -25,10 +25,7 @@ export const prosody: Platform = {
   expectations: "prosody-0.12.json",
   provisioning: "register",
 
-  async install() {
-    await ensureInstalled(PACKAGE);
-    return installedVersion(PACKAGE);
-  },
+  package: PACKAGE,
 
   async start(stateDir, logFile): Promise<RunningServer> {
     await requireFree(PORTS);
