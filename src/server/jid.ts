@@ -1,5 +1,7 @@
 // Just enough JID handling for routing: split, validate (RFC 7622 lengths and
 // forbidden localpart characters) and compare case-insensitively; no PRECIS.
+// Not @xmpp/jid: it is a client's parser, which escapes forbidden characters
+// (XEP-0106) and accepts any length, where a server must answer jid-malformed.
 export interface Jid {
   local: string;
   domain: string;

@@ -42,23 +42,6 @@ declare module "@xmpp/xml" {
   export default xml;
 }
 
-declare module "@xmpp/jid" {
-  export class JID {
-    local: string;
-    domain: string;
-    resource: string;
-    constructor(local: string | null, domain: string, resource?: string | null);
-    bare(): JID;
-    toString(unescape?: boolean): string;
-    equals(other: JID): boolean;
-    getLocal(unescape?: boolean): string;
-    getDomain(): string;
-    getResource(): string;
-  }
-  export function jid(address: string): JID;
-  export function parse(address: string): JID;
-}
-
 declare module "@xmpp/connection-tcp" {
   import Element from "ltx/lib/Element.js";
   import { EventEmitter } from "node:events";
