@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { serve } from "./cli-process.js";
+import { join } from "node:path";
+import { serve, tempDir } from "./cli-process.js";
 
 const PYTHON = "/usr/bin/python3";
 const SCRIPT = fileURLToPath(new URL("../../fixtures/clients/slixmpp_sm.py", import.meta.url));
@@ -11,16 +12,17 @@ const SCRIPT = fileURLToPath(new URL("../../fixtures/clients/slixmpp_sm.py", imp
 describe("a real client (slixmpp) against `serve`", function () {
   this.timeout(60_000);
 
-  it("logs in, enables and resumes Stream Management, and exchanges messages", async function () {
+  it("logs in over STARTTLS, enables and resumes Stream Management, and exchanges messages", async function () {
     if (spawnSync(PYTHON, ["-c", "import slixmpp"]).status !== 0) {
       // .ci/run installs python3-slixmpp: in CI its absence is a failure, not a skip.
       assert.ok(!process.env.CI, "python3-slixmpp is not installed");
       this.skip();
     }
-    const { child, port } = await serve("--port", "0", "--tls", "off", "--user", "alice:alicepw", "--user", "bob:bobpw");
+    const cert = join(tempDir("xc-slix-"), "cert.pem");
+    const { child, port } = await serve("--port", "0", "--cert", cert, "--user", "alice:alicepw", "--user", "bob:bobpw");
     try {
       const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
-        const py = spawn(PYTHON, [SCRIPT, String(port), "localhost", "alice:alicepw", "bob:bobpw"]);
+        const py = spawn(PYTHON, [SCRIPT, String(port), "localhost", "alice:alicepw", "bob:bobpw", cert]);
         let text = "";
         py.stdout.on("data", (d) => (text += d));
         py.stderr.on("data", (d) => (text += d));

@@ -1,4 +1,5 @@
 // `serve`: the reference server on its own, until SIGINT or SIGTERM.
+import { writeFileSync } from "node:fs";
 import { UsageError } from "../runner/errors.js";
 import { startServer } from "../server/index.js";
 import { checkFaults, parseAccount, positiveInt, splitList } from "./args.js";
@@ -14,6 +15,7 @@ export interface ServeArgs {
   tls: "off" | "optional" | "required";
   directTls: boolean;
   register: boolean;
+  cert?: string;
 }
 
 export async function serveCommand(args: ServeArgs): Promise<number> {
@@ -33,6 +35,14 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     directTls: args.directTls,
     registration: args.register,
   });
+  if (args.cert) {
+    try {
+      writeFileSync(args.cert, server.certificatePem);
+    } catch (err) {
+      await server.stop();
+      throw new UsageError(`--cert ${args.cert}: cannot write it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  }
   const direct = server.directTlsPort !== undefined ? `, direct TLS port ${server.directTlsPort}` : "";
   console.log(`listening on ${server.host}:${server.port} (domain ${server.domain}, faults: ${[...server.faults].join(", ") || "none"}${direct})`);
   await new Promise<void>((resolve) => {
