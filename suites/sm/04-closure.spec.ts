@@ -10,8 +10,8 @@ import type { TestClient } from "../../src/harness/client.js";
 import type { Account } from "../../src/harness/target.js";
 import type { TestContext } from "../../src/runner/test-context.js";
 import {
-  SM3, SUITE, attemptResume, checkFailedCondition, enable, needsSm3, requestAck, requireFailed, resumable, resumableShort, resumeAs,
-  selfMessage, smAnswer, subscribeMutually, waitProtocolTimer,
+  SM3, SUITE, attemptResume, checkFailedCondition, needsSm3, requestAck, requireFailed, resumable, resumableShort, resumeAs,
+  selfMessage, smAnswer, waitProtocolTimer, watchedResumable,
 } from "./sm-helpers.js";
 
 /** Margin past an announced window before calling it expired. */
@@ -62,15 +62,10 @@ describe(SUITE, () => {
   });
 
   conformance({ rules: ["SM-23"], title: "contacts see no unavailable presence across a drop and a resume", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
-    const [alice, carol] = await t.accounts(2);
-    const a = await t.connect(alice!);
-    const contact = await t.connect(carol!);
-    await subscribeMutually(a, contact);
-    const enabled = await enable(a, { resume: true });
-    if (!enabled.resume || !enabled.id) return t.skip("the target did not grant resumption (SM-06 allows that)");
+    const { account: alice, c: a, contact, enabled, id } = await watchedResumable(t);
     await a.drainUntilBarrier();
     a.kill();
-    const { answer } = await resumeAs(t, alice!, enabled.id, a.stanzasSince(enabled.el));
+    const { answer } = await resumeAs(t, alice, id, a.stanzasSince(enabled.el));
     check(answer.name === "resumed", "SM-23", "<resumed/>", answer.toString());
     await contact.expectNothing({ name: "presence", attrs: { from: a.jid!, type: "unavailable" } }, "SM-23");
   });
@@ -96,12 +91,7 @@ describe(SUITE, () => {
   });
 
   conformance({ rules: ["SM-25"], title: "contacts receive unavailable presence when a resumable session closes cleanly", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
-    const [alice, carol] = await t.accounts(2);
-    const a = await t.connect(alice!);
-    const contact = await t.connect(carol!);
-    await subscribeMutually(a, contact);
-    const enabled = await enable(a, { resume: true });
-    if (!enabled.resume) t.skip("the target did not grant resumption (SM-06 allows that)");
+    const { c: a, contact } = await watchedResumable(t);
     const from = a.jid!;
     await a.close();
     await contact.expect({ name: "presence", attrs: { from, type: "unavailable" } }, { rule: "SM-25" });

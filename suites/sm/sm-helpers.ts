@@ -45,14 +45,27 @@ export async function enable(c: TestClient, opts: { ns?: SmNamespace; resume?: b
   return { el, id: el.attrs.id, resume: xsTrue(el.attrs.resume), max };
 }
 
-/** A bound client with resumption granted; skips when the target declines resumption (SM-06). */
-export async function resumable(t: TestContext, account: Account, opts: { max?: number; ns?: SmNamespace } = {}) {
-  const c = await t.connect(account);
+/** Enables SM with resumption on `c`; skips when the target declines resumption (SM-06). */
+async function enableResumable(t: TestContext, c: TestClient, opts: { max?: number; ns?: SmNamespace } = {}) {
   const enabled = await enable(c, { resume: true, ...opts });
   if (!enabled.resume) t.skip("the target did not grant resumption (SM-06 allows that)");
   const rule = opts.ns === NS.sm1 ? "SM1-04" : "SM-05";
   check(enabled.id, rule, "an id on <enabled resume='true'/>", enabled.el.toString());
   return { c, enabled, id: enabled.id };
+}
+
+/** A bound client with resumption granted. */
+export async function resumable(t: TestContext, account: Account, opts: { max?: number; ns?: SmNamespace } = {}) {
+  return enableResumable(t, await t.connect(account), opts);
+}
+
+/** A resumable session of a fresh account whose presence a mutual contact watches. */
+export async function watchedResumable(t: TestContext) {
+  const [account, other] = await t.accounts(2);
+  const c = await t.connect(account!);
+  const contact = await t.connect(other!);
+  await subscribeMutually(c, contact);
+  return { account: account!, contact, ...(await enableResumable(t, c)) };
 }
 
 /**
