@@ -1,5 +1,5 @@
 // docs/interop.md says what the expectations files say (npm run docs:interop).
-import assert from "node:assert/strict";
+import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -8,6 +8,6 @@ const GENERATOR = fileURLToPath(new URL("../src/docs/interop-matrix.js", import.
 describe("docs/interop.md", () => {
   it("is generated from the current tests and expectations files", () => {
     const check = spawnSync(process.execPath, [GENERATOR, "--check"], { encoding: "utf8" });
-    assert.equal(check.status, 0, check.stderr);
+    expect(check.status, check.stderr).to.equal(0);
   });
 });

@@ -1,6 +1,6 @@
 // The fault matrix: each reference-server fault, switched on, makes at least one SM test
 // fail, and every test that fails names a rule the fault is documented to break.
-import assert from "node:assert/strict";
+import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FAULTS } from "../src/server/faults.js";
@@ -40,12 +40,12 @@ describe("fault matrix", function () {
   for (const [fault, { rules }] of Object.entries(FAULTS)) {
     it(`${fault} is detected by a test of ${rules.join(", ")}`, () => {
       const o = outcomes.get(fault)!;
-      assert.equal(o.code, 1, `expected exit 1 with --fault ${fault}\n${o.log}`);
-      assert.ok(o.failed.length > 0, `no test failed with --fault ${fault}`);
+      expect(o.code, `expected exit 1 with --fault ${fault}\n${o.log}`).to.equal(1);
+      expect(o.failed.length, `no test failed with --fault ${fault}`).to.be.above(0);
       // A failure names its rule in the test title or, for a rule checked in passing, in its verdict.
       for (const f of o.failed) {
         const named = [...f.rules, ...(f.failure?.rule ? [f.failure.rule] : [])];
-        assert.ok(named.some((r) => rules.includes(r)), `"${f.test}" failed (${f.failure?.rule ?? "no rule"}) with --fault ${fault}, which breaks only ${rules.join(", ")}`);
+        expect(named.some((r) => rules.includes(r)), `"${f.test}" failed (${f.failure?.rule ?? "no rule"}) with --fault ${fault}, which breaks only ${rules.join(", ")}`).to.equal(true);
       }
     });
   }

@@ -1,6 +1,6 @@
 // The reference server is a real server: Debian's slixmpp logs in, enables SM,
 // exchanges messages, drops its socket and resumes (fixtures/clients/slixmpp_sm.py).
-import assert from "node:assert/strict";
+import { expect } from "chai";
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ describe("a real client (slixmpp) against `serve`", function () {
   it("logs in over STARTTLS, enables and resumes Stream Management, and exchanges messages", async function () {
     if (spawnSync(PYTHON, ["-c", "import slixmpp"]).status !== 0) {
       // .ci/run installs python3-slixmpp: in CI its absence is a failure, not a skip.
-      assert.ok(!process.env.CI, "python3-slixmpp is not installed");
+      expect(!process.env.CI, "python3-slixmpp is not installed").to.equal(true);
       this.skip();
     }
     const cert = join(tempDir("xc-slix-"), "cert.pem");
@@ -28,8 +28,8 @@ describe("a real client (slixmpp) against `serve`", function () {
         py.stderr.on("data", (d) => (text += d));
         py.on("close", (code) => resolve({ code, text }));
       });
-      assert.equal(out.code, 0, out.text);
-      assert.match(out.text, /ok: alice received the message sent while she was away/);
+      expect(out.code, out.text).to.equal(0);
+      expect(out.text).to.match(/ok: alice received the message sent while she was away/);
     } finally {
       child.kill("SIGTERM");
     }

@@ -1,5 +1,5 @@
 // Every suite against the embedded reference server passes, and the reports are readable.
-import assert from "node:assert/strict";
+import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -21,20 +21,20 @@ describe("all suites against the reference server", function () {
 
   before(async () => {
     const run = await cli("run", "--reports", dir);
-    assert.equal(run.code, 0, `run exited ${run.code}\n${run.stdout.slice(-4000)}\n${run.stderr}`);
+    expect(run.code, `run exited ${run.code}\n${run.stdout.slice(-4000)}\n${run.stderr}`).to.equal(0);
     results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")).results;
   });
 
   it("passes every test, none skipped, with at least 35 SM tests", () => {
     const notPassed = results.filter((r) => r.status !== "passed");
-    assert.deepEqual(notPassed, []);
-    assert.ok(results.filter((r) => r.suite === "sm").length >= 35);
+    expect(notPassed).to.deep.equal([]);
+    expect(results.filter((r) => r.suite === "sm").length).to.be.at.least(35);
   });
 
   it("names rule IDs at the start of every test name", () => {
     for (const r of results) {
-      assert.ok(r.rules.length > 0, r.test);
-      assert.ok(r.test.startsWith(`${r.rules.join(" ")}: `), r.test);
+      expect(r.rules.length, r.test).to.be.above(0);
+      expect(r.test.startsWith(`${r.rules.join(" ")}: `), r.test).to.equal(true);
     }
   });
 
@@ -46,14 +46,14 @@ describe("all suites against the reference server", function () {
       if (tag.name === "testcase") testcases++;
     });
     parser.write(xml).close();
-    assert.equal(testcases, results.length);
+    expect(testcases).to.equal(results.length);
   });
 
   it("is read by a JUnit consumer (python3-junitparser)", function () {
     const probe = spawnSync("/usr/bin/python3", ["-c", "import junitparser"], { encoding: "utf8" });
     if (probe.status !== 0) {
       // .ci/run installs python3-junitparser: in CI its absence is a failure, not a skip.
-      assert.ok(!process.env.CI, "python3-junitparser is not installed");
+      expect(!process.env.CI, "python3-junitparser is not installed").to.equal(true);
       this.skip();
     }
     const read = spawnSync(
@@ -61,7 +61,7 @@ describe("all suites against the reference server", function () {
       ["-c", "import sys, junitparser\nx = junitparser.JUnitXml.fromfile(sys.argv[1])\nprint(sum(1 for s in x for c in s))", join(dir, "junit.xml")],
       { encoding: "utf8" },
     );
-    assert.equal(read.status, 0, read.stderr);
-    assert.equal(Number(read.stdout.trim()), results.length);
+    expect(read.status, read.stderr).to.equal(0);
+    expect(Number(read.stdout.trim())).to.equal(results.length);
   });
 });

@@ -1,5 +1,5 @@
 // The documented pairing: `serve --fault NAME` in one process, `run --target` in another.
-import assert from "node:assert/strict";
+import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, serve, tempDir } from "./cli-process.js";
@@ -13,9 +13,9 @@ describe("run --target against serve", function () {
       try {
         const dir = tempDir("xc-serve-");
         const run = await cli("run", "--target", `127.0.0.1:${port}`, "--domain", "localhost", "--account", "alice:pw", "--account", "bob:pw", "--grep", "SM-10", "--reports", dir);
-        assert.equal(run.code, code, run.stdout + run.stderr);
+        expect(run.code, run.stdout + run.stderr).to.equal(code);
         const junit = readFileSync(join(dir, "junit.xml"), "utf8");
-        assert.equal(junit.includes('<failure message="SM-10 violated'), code === 1, junit.slice(0, 2000));
+        expect(junit.includes('<failure message="SM-10 violated'), junit.slice(0, 2000)).to.equal(code === 1);
       } finally {
         child.kill("SIGTERM");
       }

@@ -1,6 +1,6 @@
 // The interop launcher's own parts that need no real server: templates, port checks,
 // and stopping a process group down to its grandchildren.
-import assert from "node:assert/strict";
+import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -33,6 +33,16 @@ function living(pid: number): boolean {
   }
 }
 
+/** What `promise` rejects with, or undefined if it fulfils (which no property assertion accepts). */
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 describe("interop launcher", () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "interop-test-"))));
@@ -41,26 +51,28 @@ describe("interop launcher", () => {
   it("fills every placeholder of a template and refuses one without a value", () => {
     writeFileSync(join(dir, "t.in"), "port: {{C2S_PORT}}\nip: {127,0,0,1}\n");
     writeFromTemplate(join(dir, "t.in"), join(dir, "t"), { C2S_PORT: 15222 });
-    assert.equal(readFileSync(join(dir, "t"), "utf8"), "port: 15222\nip: {127,0,0,1}\n");
-    assert.throws(() => writeFromTemplate(join(dir, "t.in"), join(dir, "u"), {}), { name: "SetupError", message: /no value for \{\{C2S_PORT\}\}/ });
+    expect(readFileSync(join(dir, "t"), "utf8")).to.equal("port: 15222\nip: {127,0,0,1}\n");
+    expect(() => writeFromTemplate(join(dir, "t.in"), join(dir, "u"), {})).to.throw(/no value for \{\{C2S_PORT\}\}/).with.property("name", "SetupError");
   });
 
   it("refuses a port someone else listens on, and waits for one to open, naming it", async () => {
     const { server, port } = await listen();
     try {
-      await assert.rejects(requireFree({ c2s: port }), { message: `port 127.0.0.1:${port} (c2s) is already in use` });
+      expect(await rejection(requireFree({ c2s: port }))).to.have.property("message", `port 127.0.0.1:${port} (c2s) is already in use`);
       await waitForPorts({ c2s: port }, new Promise(() => {}), 1000, "server.log");
     } finally {
       server.close();
     }
     const closed = await closedPort();
     await requireFree({ component: closed });
-    await assert.rejects(waitForPorts({ component: closed }, new Promise(() => {}), 200, "server.log"), {
-      message: `127.0.0.1:${closed} (component) did not open within 0.2 s; see server.log`,
-    });
-    await assert.rejects(waitForPorts({ c2s: closed }, Promise.resolve("exit code 1"), 5000, "server.log"), {
-      message: `the server ended (exit code 1) before 127.0.0.1:${closed} (c2s) opened; see server.log`,
-    });
+    expect(await rejection(waitForPorts({ component: closed }, new Promise(() => {}), 200, "server.log"))).to.have.property(
+      "message",
+      `127.0.0.1:${closed} (component) did not open within 0.2 s; see server.log`,
+    );
+    expect(await rejection(waitForPorts({ c2s: closed }, Promise.resolve("exit code 1"), 5000, "server.log"))).to.have.property(
+      "message",
+      `the server ended (exit code 1) before 127.0.0.1:${closed} (c2s) opened; see server.log`,
+    );
   });
 
   it("stops a server's whole process group, grandchildren included, and logs its output", async () => {
@@ -70,7 +82,7 @@ describe("interop launcher", () => {
     while (!readFileSync(join(dir, "grandchild"), { encoding: "utf8", flag: "a+" }).trim()) await new Promise((r) => setTimeout(r, 20));
     const grandchild = Number(readFileSync(join(dir, "grandchild"), "utf8"));
     await proc.stop(2000);
-    assert.match(await proc.exited, /SIGTERM|exit code/);
-    assert.equal(living(grandchild), false);
+    expect(await proc.exited).to.match(/SIGTERM|exit code/);
+    expect(living(grandchild)).to.equal(false);
   });
 });

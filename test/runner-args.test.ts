@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { expect } from "chai";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,22 +9,22 @@ import { knownSuites, suiteFiles } from "../src/runner/suites.js";
 
 describe("runner arguments and suite discovery", () => {
   it("parses targets with and without a port, IPv6 in brackets", () => {
-    assert.deepEqual(parseHostPort("xmpp.example", 5222), { host: "xmpp.example", port: 5222 });
-    assert.deepEqual(parseHostPort("127.0.0.1:5223", 5222), { host: "127.0.0.1", port: 5223 });
-    assert.deepEqual(parseHostPort("[::1]:5223", 5222), { host: "::1", port: 5223 });
-    assert.throws(() => parseHostPort("a:b:c", 5222), UsageError);
-    assert.throws(() => parseHostPort("host:99999", 5222), UsageError);
+    expect(parseHostPort("xmpp.example", 5222)).to.deep.equal({ host: "xmpp.example", port: 5222 });
+    expect(parseHostPort("127.0.0.1:5223", 5222)).to.deep.equal({ host: "127.0.0.1", port: 5223 });
+    expect(parseHostPort("[::1]:5223", 5222)).to.deep.equal({ host: "::1", port: 5223 });
+    expect(() => parseHostPort("a:b:c", 5222)).to.throw(UsageError);
+    expect(() => parseHostPort("host:99999", 5222)).to.throw(UsageError);
   });
 
   it("parses accounts at the first colon", () => {
-    assert.deepEqual(parseAccount("alice:pa:ss", "--account"), { username: "alice", password: "pa:ss" });
-    assert.throws(() => parseAccount("nocolon", "--account"), { name: "UsageError", message: "--account nocolon: expected USER:PASSWORD" });
-    assert.throws(() => parseAccount(":pw", "--account"), UsageError);
-    assert.throws(() => parseAccount("user:", "--account"), UsageError);
+    expect(parseAccount("alice:pa:ss", "--account")).to.deep.equal({ username: "alice", password: "pa:ss" });
+    expect(() => parseAccount("nocolon", "--account")).to.throw().that.includes({ name: "UsageError", message: "--account nocolon: expected USER:PASSWORD" });
+    expect(() => parseAccount(":pw", "--account")).to.throw(UsageError);
+    expect(() => parseAccount("user:", "--account")).to.throw(UsageError);
   });
 
   it("takes repeated and comma-separated suite names", () => {
-    assert.deepEqual(splitList(["sm,pam", "rsf", ""]), ["sm", "pam", "rsf"]);
+    expect(splitList(["sm,pam", "rsf", ""])).to.deep.equal(["sm", "pam", "rsf"]);
   });
 
   it("finds suites as folders holding spec files, and names the known ones for an unknown one", () => {
@@ -35,17 +35,17 @@ describe("runner arguments and suite discovery", () => {
       writeFileSync(join(dir, "sm", "a.spec.js"), "");
       writeFileSync(join(dir, "sm", "helpers.js"), "");
       mkdirSync(join(dir, "empty"));
-      assert.deepEqual(knownSuites(dir), ["sm"]);
-      assert.deepEqual(suiteFiles(undefined, dir), [join(dir, "sm", "a.spec.js"), join(dir, "sm", "b.spec.js")]);
-      assert.throws(() => suiteFiles(["nosuch"], dir), { name: "UsageError", message: 'unknown suite "nosuch" (known suites: sm)' });
+      expect(knownSuites(dir)).to.deep.equal(["sm"]);
+      expect(suiteFiles(undefined, dir)).to.deep.equal([join(dir, "sm", "a.spec.js"), join(dir, "sm", "b.spec.js")]);
+      expect(() => suiteFiles(["nosuch"], dir)).to.throw().that.includes({ name: "UsageError", message: 'unknown suite "nosuch" (known suites: sm)' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it("the hang guard outlasts three resumption windows", () => {
-    assert.equal(hangGuardMs(1), 30_000);
-    assert.equal(hangGuardMs(10), 40_000);
-    assert.equal(hangGuardMs(60), 190_000);
+    expect(hangGuardMs(1)).to.equal(30_000);
+    expect(hangGuardMs(10)).to.equal(40_000);
+    expect(hangGuardMs(60)).to.equal(190_000);
   });
 });

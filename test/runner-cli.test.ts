@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { expect } from "chai";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { cli, tempDir } from "./cli-process.js";
@@ -6,10 +6,10 @@ import { cli, tempDir } from "./cli-process.js";
 /** Exit 2 with exactly one `xmpp-conformance: …` line on stderr, and it matches `pattern`. */
 async function expectUsageError(args: string[], pattern: RegExp): Promise<void> {
   const { code, stderr } = await cli(...args);
-  assert.equal(stderr.split("\n").filter(Boolean).length, 1, stderr);
-  assert.match(stderr, /^xmpp-conformance: /);
-  assert.match(stderr, pattern);
-  assert.equal(code, 2);
+  expect(stderr.split("\n").filter(Boolean).length, stderr).to.equal(1);
+  expect(stderr).to.match(/^xmpp-conformance: /);
+  expect(stderr).to.match(pattern);
+  expect(code).to.equal(2);
 }
 
 describe("runner CLI errors", function () {
@@ -38,12 +38,12 @@ describe("runner CLI run with no matching tests", function () {
     const dir = tempDir("xc-cli-");
     try {
       const { code, stdout, stderr } = await cli("run", "--grep", "^no such test$", "--reports", dir);
-      assert.equal(stderr, "");
-      assert.ok(stdout.split("\n").includes("0 passed, 0 failed, 0 skipped"));
-      assert.equal(code, 0);
-      for (const f of ["junit.xml", "results.json", "summary.md"]) assert.equal(existsSync(join(dir, f)), true, f);
-      assert.deepEqual(JSON.parse(readFileSync(join(dir, "results.json"), "utf8")).totals, { passed: 0, failed: 0, skipped: 0 });
-      assert.ok(readFileSync(join(dir, "junit.xml"), "utf8").includes("<testsuites"));
+      expect(stderr).to.equal("");
+      expect(stdout.split("\n")).to.include("0 passed, 0 failed, 0 skipped");
+      expect(code).to.equal(0);
+      for (const f of ["junit.xml", "results.json", "summary.md"]) expect(existsSync(join(dir, f)), f).to.equal(true);
+      expect(JSON.parse(readFileSync(join(dir, "results.json"), "utf8")).totals).to.deep.equal({ passed: 0, failed: 0, skipped: 0 });
+      expect(readFileSync(join(dir, "junit.xml"), "utf8")).to.include("<testsuites");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -55,9 +55,9 @@ describe("runner CLI list --faults", function () {
 
   it("lists every fault switch with the rules it breaks", async () => {
     const { code, stdout } = await cli("list", "--faults", "--json");
-    assert.equal(code, 0);
+    expect(code).to.equal(0);
     const faults = JSON.parse(stdout) as Array<{ name: string; rules: string[] }>;
-    assert.ok(faults.some((f) => f.name === "sm.ack-off-by-one" && f.rules.includes("SM-10")));
-    assert.ok(faults.every((f) => f.rules.length > 0));
+    expect(faults.some((f) => f.name === "sm.ack-off-by-one" && f.rules.includes("SM-10"))).to.equal(true);
+    expect(faults.every((f) => f.rules.length > 0)).to.equal(true);
   });
 });

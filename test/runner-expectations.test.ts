@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { expect } from "chai";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compareExpectations, expectationsHold, loadExpectations, type ExpectationsFile } from "../src/runner/expectations.js";
@@ -19,19 +19,19 @@ describe("expected results (--expect)", () => {
 
   it("holds when every listed outcome happens and everything else passes", () => {
     const r = compareExpectations("f", expectations, [result("A: fails there", "failed"), result("B: skipped there", "skipped"), result("C: passes", "passed")], known);
-    assert.equal(r.matched, 3);
-    assert.ok(expectationsHold(r));
+    expect(r.matched).to.equal(3);
+    expect(expectationsHold(r)).to.equal(true);
   });
 
   it("lists a new failure and a new pass", () => {
     const r = compareExpectations("f", expectations, [result("A: fails there", "passed"), result("C: passes", "failed")], known);
-    assert.deepEqual(r.mismatches.map((m) => [m.title, m.expected, m.actual]), [["A: fails there", "failed", "passed"], ["C: passes", "passed", "failed"]]);
-    assert.ok(!expectationsHold(r));
+    expect(r.mismatches.map((m) => [m.title, m.expected, m.actual])).to.deep.equal([["A: fails there", "failed", "passed"], ["C: passes", "passed", "failed"]]);
+    expect(expectationsHold(r)).to.equal(false);
   });
 
   it("reports entries for tests that no longer exist, not tests merely filtered out", () => {
     const r = compareExpectations("f", { ...expectations, tests: { sm: { ...expectations.tests.sm, "D: gone": { status: "skipped", reason: "x" } }, other: { "E": { status: "skipped", reason: "x" } } } }, [], known);
-    assert.deepEqual(r.stale, [{ suite: "sm", title: "D: gone" }]);
+    expect(r.stale).to.deep.equal([{ suite: "sm", title: "D: gone" }]);
   });
 
   it("refuses a file without reasons or with an unknown status, in one line", () => {
@@ -41,9 +41,9 @@ describe("expected results (--expect)", () => {
       writeFileSync(path, JSON.stringify(doc));
       return path;
     };
-    assert.throws(() => loadExpectations(write({ server: "x", tests: { sm: { t: { status: "failed", rule: "SM-1" } } } })), /a reason is required/);
-    assert.throws(() => loadExpectations(write({ server: "x", tests: { sm: { t: { status: "flaky", reason: "r" } } } })), /status must be/);
-    assert.throws(() => loadExpectations(write({ server: "x", tests: { sm: { t: { status: "failed", reason: "r" } } } })), /names its rule/);
-    assert.throws(() => loadExpectations(join(dir, "missing.json")), /cannot read it/);
+    expect(() => loadExpectations(write({ server: "x", tests: { sm: { t: { status: "failed", rule: "SM-1" } } } }))).to.throw(/a reason is required/);
+    expect(() => loadExpectations(write({ server: "x", tests: { sm: { t: { status: "flaky", reason: "r" } } } }))).to.throw(/status must be/);
+    expect(() => loadExpectations(write({ server: "x", tests: { sm: { t: { status: "failed", reason: "r" } } } }))).to.throw(/names its rule/);
+    expect(() => loadExpectations(join(dir, "missing.json"))).to.throw(/cannot read it/);
   });
 });

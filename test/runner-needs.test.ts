@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { expect } from "chai";
 import { unmetReason, type NeedContext } from "../src/runner/needs.js";
 import { describeNeed, listTable } from "../src/runner/list.js";
 
@@ -15,37 +15,37 @@ const ctx: NeedContext = {
 
 describe("runner needs", () => {
   it("stream features are matched by namespace in the phase asked for (post-auth by default)", () => {
-    assert.equal(unmetReason({ streamFeature: "urn:xmpp:sm:3" }, ctx), undefined);
-    assert.equal(unmetReason({ streamFeature: "urn:xmpp:sm:3", phase: "pre-auth", label: "SM" }, ctx), "target does not offer the SM stream feature before authentication");
-    assert.equal(unmetReason({ streamFeature: "urn:ietf:params:xml:ns:xmpp-tls", phase: "pre-auth" }, ctx), undefined);
+    expect(unmetReason({ streamFeature: "urn:xmpp:sm:3" }, ctx)).to.equal(undefined);
+    expect(unmetReason({ streamFeature: "urn:xmpp:sm:3", phase: "pre-auth", label: "SM" }, ctx)).to.equal("target does not offer the SM stream feature before authentication");
+    expect(unmetReason({ streamFeature: "urn:ietf:params:xml:ns:xmpp-tls", phase: "pre-auth" }, ctx)).to.equal(undefined);
   });
 
   it("accounts: counted, or unlimited with registration", () => {
-    assert.equal(unmetReason({ accounts: 1 }, ctx), undefined);
-    assert.match(unmetReason({ accounts: 2 }, ctx) ?? "", /^needs 2 accounts, 1 provisioned/);
-    assert.equal(unmetReason({ accounts: 5 }, { ...ctx, accountsAvailable: "unlimited" }), undefined);
+    expect(unmetReason({ accounts: 1 }, ctx)).to.equal(undefined);
+    expect(unmetReason({ accounts: 2 }, ctx) ?? "").to.match(/^needs 2 accounts, 1 provisioned/);
+    expect(unmetReason({ accounts: 5 }, { ...ctx, accountsAvailable: "unlimited" })).to.equal(undefined);
   });
 
   it("disco features: on the domain, the account, or the pubsub service the domain lists", () => {
-    assert.equal(unmetReason({ discoFeature: "urn:xmpp:ping", on: "domain" }, ctx), undefined);
-    assert.equal(unmetReason({ discoFeature: "urn:xmpp:pam:0", on: "account", label: "PAM" }, ctx), "alice@localhost does not advertise PAM in disco#info");
-    assert.equal(unmetReason({ discoFeature: "http://jabber.org/protocol/pubsub", on: "pubsub" }, ctx), undefined);
+    expect(unmetReason({ discoFeature: "urn:xmpp:ping", on: "domain" }, ctx)).to.equal(undefined);
+    expect(unmetReason({ discoFeature: "urn:xmpp:pam:0", on: "account", label: "PAM" }, ctx)).to.equal("alice@localhost does not advertise PAM in disco#info");
+    expect(unmetReason({ discoFeature: "http://jabber.org/protocol/pubsub", on: "pubsub" }, ctx)).to.equal(undefined);
     const noService = { ...ctx, capabilities: { ...ctx.capabilities, services: [] } };
-    assert.match(unmetReason({ discoFeature: "http://jabber.org/protocol/pubsub", on: "pubsub" }, noService) ?? "", /lists no pubsub service/);
-    assert.equal(describeNeed({ discoFeature: "urn:xmpp:pam:0", on: "account" }), "disco feature urn:xmpp:pam:0 (account)");
+    expect(unmetReason({ discoFeature: "http://jabber.org/protocol/pubsub", on: "pubsub" }, noService) ?? "").to.match(/lists no pubsub service/);
+    expect(describeNeed({ discoFeature: "urn:xmpp:pam:0", on: "account" })).to.equal("disco feature urn:xmpp:pam:0 (account)");
   });
 
   it("queue limit: known or not", () => {
-    assert.match(unmetReason({ smQueueLimit: true }, ctx) ?? "", /--sm-queue-limit/);
-    assert.equal(unmetReason({ smQueueLimit: true }, { ...ctx, smQueueLimit: 500 }), undefined);
+    expect(unmetReason({ smQueueLimit: true }, ctx) ?? "").to.match(/--sm-queue-limit/);
+    expect(unmetReason({ smQueueLimit: true }, { ...ctx, smQueueLimit: 500 })).to.equal(undefined);
   });
 
   it("renders needs readably for list", () => {
-    assert.equal(describeNeed({ streamFeature: "urn:xmpp:sm:3" }), "stream feature urn:xmpp:sm:3 (post-auth)");
-    assert.equal(describeNeed({ streamFeature: "urn:ietf:params:xml:ns:xmpp-tls", phase: "pre-auth" }), "stream feature urn:ietf:params:xml:ns:xmpp-tls (pre-auth)");
-    assert.equal(describeNeed({ accounts: 2 }), "2 accounts");
-    assert.equal(describeNeed({ accounts: 1 }), "1 account");
-    assert.equal(describeNeed({ smQueueLimit: true }), "known SM queue limit (--sm-queue-limit)");
+    expect(describeNeed({ streamFeature: "urn:xmpp:sm:3" })).to.equal("stream feature urn:xmpp:sm:3 (post-auth)");
+    expect(describeNeed({ streamFeature: "urn:ietf:params:xml:ns:xmpp-tls", phase: "pre-auth" })).to.equal("stream feature urn:ietf:params:xml:ns:xmpp-tls (pre-auth)");
+    expect(describeNeed({ accounts: 2 })).to.equal("2 accounts");
+    expect(describeNeed({ accounts: 1 })).to.equal("1 account");
+    expect(describeNeed({ smQueueLimit: true })).to.equal("known SM queue limit (--sm-queue-limit)");
   });
 
   it("list table aligns columns and marks tests with no needs", () => {
@@ -53,7 +53,7 @@ describe("runner needs", () => {
       { suite: "sm", rules: ["SM-1", "SM-2"], title: "enable", needs: ["2 accounts"] },
       { suite: "pam", rules: ["PAM-1"], title: "subscribe", needs: [] },
     ]);
-    assert.deepEqual(table.split("\n"), [
+    expect(table.split("\n")).to.deep.equal([
       "SUITE  RULES      TITLE      NEEDS",
       "sm     SM-1 SM-2  enable     2 accounts",
       "pam    PAM-1      subscribe  -",

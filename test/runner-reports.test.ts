@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,14 +48,14 @@ function wellFormedTags(xml: string): string[] {
   const names: string[] = [];
   const tag = /<(\/?)([\w:-]+)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>/g;
   for (const [, close, name, , selfClose] of body.matchAll(tag)) {
-    if (close) assert.equal(stack.pop(), name, `closing </${name}>`);
+    if (close) expect(stack.pop(), `closing </${name}>`).to.equal(name);
     else {
       names.push(name!);
       if (!selfClose) stack.push(name!);
     }
   }
-  assert.deepEqual(stack, [], "unclosed elements");
-  assert.doesNotMatch(body.replace(tag, ""), /</, "text outside any tag");
+  expect(stack, "unclosed elements").to.deep.equal([]);
+  expect(body.replace(tag, ""), "text outside any tag").to.not.match(/</);
   return names;
 }
 
@@ -63,62 +63,62 @@ describe("runner reporters", () => {
   it("junit.xml has one testsuite per suite, testcases named by rule IDs, failure with transcript, skip with reason", () => {
     const xml = junitXml(report(results));
     const tags = wellFormedTags(xml);
-    assert.equal(tags.filter((t) => t === "testsuite").length, 2);
-    assert.equal(tags.filter((t) => t === "testcase").length, 3);
-    assert.equal(tags.filter((t) => t === "failure").length, 1);
-    assert.equal(tags.filter((t) => t === "skipped").length, 1);
-    assert.ok(xml.includes('name="SM-10 SM-11: server answers &lt;r/>"'));
-    assert.ok(xml.includes('classname="Stream Management"'));
-    assert.ok(xml.includes("message=\"SM-20 violated: expected &lt;a h='1'/>; received &lt;a h='2'/>\""));
-    assert.match(xml, /<skipped message="needs 2 accounts, 1 provisioned"\/>/);
-    assert.ok(xml.includes("<system-out><![CDATA[12:00:00.000 c1 -> <r xmlns='urn:xmpp:sm:3'/>"));
-    assert.match(xml, /failures="1"/);
-    assert.match(xml, /skipped="1"/);
+    expect(tags.filter((t) => t === "testsuite").length).to.equal(2);
+    expect(tags.filter((t) => t === "testcase").length).to.equal(3);
+    expect(tags.filter((t) => t === "failure").length).to.equal(1);
+    expect(tags.filter((t) => t === "skipped").length).to.equal(1);
+    expect(xml).to.include('name="SM-10 SM-11: server answers &lt;r/>"');
+    expect(xml).to.include('classname="Stream Management"');
+    expect(xml).to.include("message=\"SM-20 violated: expected &lt;a h='1'/>; received &lt;a h='2'/>\"");
+    expect(xml).to.match(/<skipped message="needs 2 accounts, 1 provisioned"\/>/);
+    expect(xml).to.include("<system-out><![CDATA[12:00:00.000 c1 -> <r xmlns='urn:xmpp:sm:3'/>");
+    expect(xml).to.match(/failures="1"/);
+    expect(xml).to.match(/skipped="1"/);
   });
 
   it("junit.xml is well formed with no tests", () => {
     const xml = junitXml(report([]));
-    assert.deepEqual(wellFormedTags(xml), ["testsuites"]);
-    assert.ok(xml.includes('tests="0"'));
+    expect(wellFormedTags(xml)).to.deep.equal(["testsuites"]);
+    expect(xml).to.include('tests="0"');
   });
 
   it("results.json keeps DESIGN's field names", () => {
     const doc = JSON.parse(resultsJson(report(results)));
-    assert.deepEqual(Object.keys(doc), ["target", "capabilities", "startedAt", "durationMs", "totals", "results"]);
-    assert.deepEqual(doc.totals, { passed: 1, failed: 1, skipped: 1 });
-    assert.deepEqual(doc.results[0], { suite: "Stream Management", test: "SM-10 SM-11: server answers <r/>", rules: ["SM-10", "SM-11"], status: "passed", reason: null, durationMs: 12 });
-    assert.equal(doc.results[1].failure.rule, "SM-20");
-    assert.deepEqual([doc.results[2].status, doc.results[2].reason], ["skipped", "needs 2 accounts, 1 provisioned"]);
+    expect(Object.keys(doc)).to.deep.equal(["target", "capabilities", "startedAt", "durationMs", "totals", "results"]);
+    expect(doc.totals).to.deep.equal({ passed: 1, failed: 1, skipped: 1 });
+    expect(doc.results[0]).to.deep.equal({ suite: "Stream Management", test: "SM-10 SM-11: server answers <r/>", rules: ["SM-10", "SM-11"], status: "passed", reason: null, durationMs: 12 });
+    expect(doc.results[1].failure.rule).to.equal("SM-20");
+    expect([doc.results[2].status, doc.results[2].reason]).to.deep.equal(["skipped", "needs 2 accounts, 1 provisioned"]);
   });
 
   it("summary.md shows capabilities, totals, a table per suite, failures and skips", () => {
     const md = summaryMarkdown(report(results));
-    assert.ok(md.includes("faults: sm.ack-off-by-one"));
-    assert.ok(md.includes("before authentication: `starttls (urn:ietf:params:xml:ns:xmpp-tls)`"));
-    assert.ok(md.includes("after authentication: `sm (urn:xmpp:sm:3)`"));
-    assert.ok(md.includes("- Domain `localhost`: identities `server/im`; features `urn:xmpp:ping`"));
-    assert.ok(md.includes("**1 passed, 1 failed, 1 skipped**"));
-    assert.ok(md.includes("## Stream Management"));
-    assert.ok(md.includes("| ✅ pass | SM-10 SM-11 | server answers &lt;r/> | 12 |"));
-    assert.ok(md.includes("| ⏭ skip | PAM-3 | lists subscriptions \\| all | 0 |"));
-    assert.ok(md.includes("Rule **SM-20** violated."));
-    assert.ok(md.includes("```\n<a h='2'/>\n```"));
-    assert.ok(md.includes("- PAM-3: lists subscriptions | all: needs 2 accounts, 1 provisioned"));
+    expect(md).to.include("faults: sm.ack-off-by-one");
+    expect(md).to.include("before authentication: `starttls (urn:ietf:params:xml:ns:xmpp-tls)`");
+    expect(md).to.include("after authentication: `sm (urn:xmpp:sm:3)`");
+    expect(md).to.include("- Domain `localhost`: identities `server/im`; features `urn:xmpp:ping`");
+    expect(md).to.include("**1 passed, 1 failed, 1 skipped**");
+    expect(md).to.include("## Stream Management");
+    expect(md).to.include("| ✅ pass | SM-10 SM-11 | server answers &lt;r/> | 12 |");
+    expect(md).to.include("| ⏭ skip | PAM-3 | lists subscriptions \\| all | 0 |");
+    expect(md).to.include("Rule **SM-20** violated.");
+    expect(md).to.include("```\n<a h='2'/>\n```");
+    expect(md).to.include("- PAM-3: lists subscriptions | all: needs 2 accounts, 1 provisioned");
   });
 
   it("console lines: verdict, title, ms, and the reason or failure on the same line", () => {
-    assert.equal(progressLine(results[0]!), "PASS  SM-10 SM-11: server answers <r/> (12 ms)");
-    assert.equal(progressLine(results[1]!), "FAIL  SM-20: h counts stanzas (40 ms): SM-20 violated: expected <a h='1'/>; received <a h='2'/>");
-    assert.equal(progressLine(results[2]!), "SKIP  PAM-3: lists subscriptions | all (0 ms): needs 2 accounts, 1 provisioned");
-    assert.equal(totalsLine({ passed: 3, failed: 0, skipped: 2 }), "3 passed, 0 failed, 2 skipped");
+    expect(progressLine(results[0]!)).to.equal("PASS  SM-10 SM-11: server answers <r/> (12 ms)");
+    expect(progressLine(results[1]!)).to.equal("FAIL  SM-20: h counts stanzas (40 ms): SM-20 violated: expected <a h='1'/>; received <a h='2'/>");
+    expect(progressLine(results[2]!)).to.equal("SKIP  PAM-3: lists subscriptions | all (0 ms): needs 2 accounts, 1 provisioned");
+    expect(totalsLine({ passed: 3, failed: 0, skipped: 2 })).to.equal("3 passed, 0 failed, 2 skipped");
   });
 
   it("writes the three files", () => {
     const dir = mkdtempSync(join(tmpdir(), "xc-reports-"));
     try {
       const files = writeReports(join(dir, "nested"), report(results));
-      assert.deepEqual(files.map((f) => f.slice(dir.length + 1)), ["nested/junit.xml", "nested/results.json", "nested/summary.md"]);
-      assert.equal(JSON.parse(readFileSync(files[1]!, "utf8")).results.length, 3);
+      expect(files.map((f) => f.slice(dir.length + 1))).to.deep.equal(["nested/junit.xml", "nested/results.json", "nested/summary.md"]);
+      expect(JSON.parse(readFileSync(files[1]!, "utf8")).results.length).to.equal(3);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
