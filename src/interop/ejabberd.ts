@@ -16,7 +16,10 @@ import { exec, lastLine, startProcess, type CommandOptions } from "./processes.j
 import { writeFromTemplate } from "./template.js";
 
 const PACKAGE: Package = { name: "ejabberd", binary: "/usr/sbin/ejabberdctl", daemonPidfile: "/run/ejabberd/ejabberd.pid" };
-const PORTS = { c2s: 35222, component: 35347, erlangDistribution: 35370 };
+// Below Linux's ephemeral range (32768-60999): a port in it can be taken, or held in
+// TIME_WAIT, by an outgoing connection of the runs before, and Erlang binds without
+// SO_REUSEADDR.
+const PORTS = { c2s: 16222, component: 16347, erlangDistribution: 16370 };
 /** Mnesia is tied to the node name; every start has a fresh spool, so one name serves. */
 const NODE = "xmpp-interop@localhost";
 const DOMAIN = "localhost";
