@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ABSENT, ANY, capture, describe as describeMatcher, match, patternFromXml } from "../src/xmpp/match.js";
+import { ABSENT, ANY, capture, describe as describeMatcher, match, patternFromXml, predicate } from "../src/xmpp/match.js";
 import { parseXml } from "../src/xmpp/element.js";
 
 describe("matcher", () => {
@@ -40,5 +40,14 @@ describe("matcher", () => {
     const root = parseXml("<stream:stream xmlns:stream='http://etherx.jabber.org/streams'><stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>");
     const err = root.getChildElements()[0]!;
     expect(match(err, { name: "error", xmlns: "http://etherx.jabber.org/streams", children: [{ name: "conflict", xmlns: "urn:ietf:params:xml:ns:xmpp-streams" }] }).ok).to.equal(true);
+  });
+});
+
+describe("described predicates", () => {
+  it("say in words what they accept, for verdicts", () => {
+    const p = predicate("an <a/> with h", (el) => el.name === "a" && el.attrs.h !== undefined);
+    expect(describeMatcher(p)).to.equal("an <a/> with h");
+    expect(match(parseXml("<a h='1'/>"), p).ok).to.equal(true);
+    expect(match(parseXml("<a/>"), p).ok).to.equal(false);
   });
 });

@@ -9,7 +9,7 @@ import type { ConnectionOptions } from "node:tls";
 import { Element, isStanza, xml } from "../xmpp/element.js";
 import { NS } from "../xmpp/ns.js";
 import { bindRequest, newId, ping } from "../xmpp/builders.js";
-import { Matcher, describe, match } from "../xmpp/match.js";
+import { Matcher, describe, match, predicate } from "../xmpp/match.js";
 import { Violation } from "../runner/verdict.js";
 import { ConnectError, describeSocketError } from "./errors.js";
 import { Mechanism, SaslExchange, plain, scramSha1 } from "./sasl.js";
@@ -233,7 +233,7 @@ export class TestClient {
 
   async starttls(): Promise<void> {
     await this.send(xml("starttls", { xmlns: NS.tls }));
-    const answer = await this.expect((el) => el.getNS() === NS.tls);
+    const answer = await this.expect(predicate("<proceed/> or <failure/> (STARTTLS)", (el) => el.getNS() === NS.tls));
     if (answer.name !== "proceed") throw new ConnectError("tls", `STARTTLS refused: ${answer.toString()}`);
     try {
       const tlsSocket = await upgrade(this.conn.socket as unknown as Socket, { host: this.target.host, ...this.trust() });
@@ -257,7 +257,7 @@ export class TestClient {
     const exchange: SaslExchange = choice === "PLAIN" ? plain(account.username, account.password) : scramSha1(account.username, account.password);
     await this.send(xml("auth", { xmlns: NS.sasl, mechanism: choice }, exchange.initial));
     for (;;) {
-      const el = await this.expect((e) => e.getNS() === NS.sasl);
+      const el = await this.expect(predicate("a SASL <challenge/>, <success/> or <failure/>", (e) => e.getNS() === NS.sasl));
       if (el.name === "challenge") {
         await this.send(xml("response", { xmlns: NS.sasl }, exchange.respond(el.getText())));
       } else if (el.name === "success") {
@@ -297,7 +297,10 @@ export class TestClient {
     request.attrs.id ??= newId("iq");
     const id = request.attrs.id;
     await this.send(request);
-    return this.expect((el) => el.name === "iq" && el.attrs.id === id && (el.attrs.type === "result" || el.attrs.type === "error"), opts);
+    return this.expect(
+      predicate(`the answer to iq '${id}'`, (el) => el.name === "iq" && el.attrs.id === id && (el.attrs.type === "result" || el.attrs.type === "error")),
+      opts,
+    );
   }
 
   /**
@@ -357,7 +360,7 @@ export class TestClient {
     request.attrs.id ??= newId("barrier");
     const id = request.attrs.id;
     await this.send(request);
-    return this.expectReceived((el) => el.name === "iq" && el.attrs.id === id && el.attrs.type !== "get" && el.attrs.type !== "set", {
+    return this.expectReceived(predicate(`the answer to the barrier iq '${id}'`, (el) => el.name === "iq" && el.attrs.id === id && el.attrs.type !== "get" && el.attrs.type !== "set"), {
       rule: opts.rule ?? "barrier",
       ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
     });

@@ -22,8 +22,16 @@ export interface Pattern {
   strict?: boolean;
 }
 
+/** A predicate, optionally saying in words what it accepts (verdicts quote it). */
+export type Predicate = ((el: Element) => boolean) & { description?: string };
+
 /** A pattern, an XML template such as `<a xmlns='urn:xmpp:sm:3' h='{$h}'/>`, or a predicate. */
-export type Matcher = Pattern | string | ((el: Element) => boolean);
+export type Matcher = Pattern | string | Predicate;
+
+/** A predicate with the words a verdict uses for what it expected. */
+export function predicate(description: string, test: (el: Element) => boolean): Predicate {
+  return Object.assign(test, { description });
+}
 
 export type MatchResult =
   | { ok: true; captures: Record<string, string> }
@@ -62,7 +70,7 @@ function templateValue(v: string): AttrPattern {
   return m ? capture(m[1]!) : v;
 }
 
-export function toPattern(m: Matcher): Pattern | ((el: Element) => boolean) {
+export function toPattern(m: Matcher): Pattern | Predicate {
   return typeof m === "string" ? patternFromXml(m) : m;
 }
 
@@ -137,7 +145,7 @@ function matchValue(value: string, vp: ValuePattern, captures: Record<string, st
 /** A short human description of a matcher, for verdicts. */
 export function describe(m: Matcher): string {
   const p = toPattern(m);
-  if (typeof p === "function") return p.name ? `element accepted by ${p.name}` : "element accepted by predicate";
+  if (typeof p === "function") return p.description ?? (p.name ? `element accepted by ${p.name}` : "element accepted by predicate");
   const attrs = Object.entries(p.attrs ?? {})
     .map(([k, v]) => `${k}='${v === ANY ? "*" : v === ABSENT ? "(absent)" : typeof v === "string" ? v : v instanceof RegExp ? String(v) : typeof v === "function" ? "?" : `{$${v.capture}}`}'`)
     .join(" ");

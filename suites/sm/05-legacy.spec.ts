@@ -6,6 +6,7 @@ import { NS } from "../../src/xmpp/ns.js";
 import { sm } from "../../src/xmpp/builders.js";
 import { Element } from "../../src/xmpp/element.js";
 import { parseH } from "../../src/xmpp/sm-counter.js";
+import { predicate } from "../../src/xmpp/match.js";
 import type { TestClient } from "../../src/harness/client.js";
 import {
   SUITE, deliver, enable, needsSm1, needsSm2, needsSm3, requestAck, requireFailed, requireNone, resumable, resumeAs,
@@ -18,7 +19,10 @@ const SM2 = NS.sm2;
 /** Sends `<r u='u'/>` (sm:1) and returns the h of the acknowledgement, which may be an <a/> or an <r/>. */
 async function requestAckU(c: TestClient, u: number): Promise<Element> {
   await c.send(sm.r(SM1, { u: String(u) }));
-  return c.expect((el) => el.getNS() === SM1 && el.attrs.h !== undefined && (el.name === "a" || el.name === "r"), { rule: "SM1-03" });
+  return c.expect(
+    predicate("an <a h/> or <r h/> in urn:xmpp:sm:1", (el) => el.getNS() === SM1 && el.attrs.h !== undefined && (el.name === "a" || el.name === "r")),
+    { rule: "SM1-03" },
+  );
 }
 
 /** The server's sm:1 ack requests among `elements`, with their u values. */

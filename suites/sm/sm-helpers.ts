@@ -4,7 +4,7 @@ import type { Account } from "../../src/harness/target.js";
 import type { TestContext } from "../../src/runner/test-context.js";
 import type { Need } from "../../src/runner/needs.js";
 import { check, Violation } from "../../src/runner/verdict.js";
-import { ABSENT } from "../../src/xmpp/match.js";
+import { ABSENT, predicate } from "../../src/xmpp/match.js";
 import { Element, xml } from "../../src/xmpp/element.js";
 import { message, newId, sm } from "../../src/xmpp/builders.js";
 import { NS, STANZA_CONDITIONS, SmNamespace } from "../../src/xmpp/ns.js";
@@ -31,7 +31,10 @@ export interface Enabled {
 
 /** Any answer the server can give to an SM request: an element of `ns`, or a stream error. */
 export function smAnswer(ns: SmNamespace, ...names: string[]) {
-  return (el: Element) => (el.getNS() === ns && names.includes(el.name)) || el.is("error", NS.stream);
+  return predicate(
+    `${names.map((n) => `<${n} xmlns='${ns}'/>`).join(" or ")} (or a stream error)`,
+    (el) => (el.getNS() === ns && names.includes(el.name)) || el.is("error", NS.stream),
+  );
 }
 
 /** Sends <enable/> and requires <enabled/> in the same namespace (SM-04, SM1-02). */
@@ -39,7 +42,10 @@ export async function enable(c: TestClient, opts: { ns?: SmNamespace; resume?: b
   const ns = opts.ns ?? SM3;
   await c.send(sm.enable(ns, { resume: opts.resume ? "true" : undefined, max: opts.max }));
   const rule = ns === NS.sm1 ? "SM1-02" : "SM-04";
-  const el = await c.expect((e) => ["enabled", "failed"].includes(e.name) || e.is("error", NS.stream), { rule });
+  const el = await c.expect(
+    predicate("<enabled/> or <failed/> (or a stream error)", (e) => ["enabled", "failed"].includes(e.name) || e.is("error", NS.stream)),
+    { rule },
+  );
   check(el.name === "enabled" && el.getNS() === ns, rule, `<enabled xmlns='${ns}'/>`, el.toString());
   const max = el.attrs.max === undefined ? undefined : Number(el.attrs.max);
   return { el, id: el.attrs.id, resume: xsTrue(el.attrs.resume), max };
