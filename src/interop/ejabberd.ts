@@ -10,7 +10,7 @@ import type { Package } from "./apt.js";
 import { makeCertificate } from "./certificate.js";
 import { SetupError } from "./errors.js";
 import { serverFixture } from "./paths.js";
-import { once, type Platform, type RunningServer } from "./platform.js";
+import { FIXTURE, newComponent, once, type Platform, type RunningServer } from "./platform.js";
 import { requireFree } from "./ports.js";
 import { exec, lastLine, startProcess, type CommandOptions } from "./processes.js";
 import { writeFromTemplate } from "./template.js";
@@ -22,8 +22,7 @@ const PACKAGE: Package = { name: "ejabberd", binary: "/usr/sbin/ejabberdctl", da
 const PORTS = { c2s: 16222, component: 16347, erlangDistribution: 16370 };
 /** Mnesia is tied to the node name; every start has a fresh spool, so one name serves. */
 const NODE = "xmpp-interop@localhost";
-const DOMAIN = "localhost";
-const SM_QUEUE_LIMIT = 100;
+const { domain: DOMAIN, smQueueLimit: SM_QUEUE_LIMIT } = FIXTURE;
 const STOP_GRACE_MS = 15_000;
 
 export const ejabberd: Platform = {
@@ -36,7 +35,7 @@ export const ejabberd: Platform = {
   async start(stateDir, logFile): Promise<RunningServer> {
     await requireFree(PORTS);
     const cert = await makeCertificate(stateDir);
-    const component = { domain: "component.localhost", secret: randomBytes(12).toString("hex") };
+    const component = newComponent();
     const files = {
       config: join(stateDir, "ejabberd.yml"),
       ctlConfig: join(stateDir, "ejabberdctl.cfg"),
@@ -73,7 +72,7 @@ export const ejabberd: Platform = {
       ports: PORTS,
       domain: DOMAIN,
       component,
-      adminAccount: { username: "admin", password: "admin-pw" },
+      adminAccount: FIXTURE.admin,
       smQueueLimit: SM_QUEUE_LIMIT,
       exited: server.exited,
       async register(account: Account) {

@@ -1,4 +1,5 @@
 // What the interop launcher needs from each server it can install, start and test.
+import { randomBytes } from "node:crypto";
 import type { Account } from "../harness/target.js";
 import type { Package } from "./apt.js";
 import type { Ports } from "./ports.js";
@@ -36,6 +37,22 @@ export interface RunningServer {
   register(account: Account): Promise<void>;
   /** Stops everything start() started; safe to call more than once. */
   stop(): Promise<void>;
+}
+
+/**
+ * What every fixture shares, and its config files say too: the domain, the admin
+ * (admin@localhost in both configs), and an SM queue limit small enough for the
+ * queue-overflow test to reach.
+ */
+export const FIXTURE = {
+  domain: "localhost",
+  admin: { username: "admin", password: "admin-pw" } as Account,
+  smQueueLimit: 100,
+};
+
+/** The XEP-0114 component each fixture accepts, with a secret fresh for this start. */
+export function newComponent(): { domain: string; secret: string } {
+  return { domain: `component.${FIXTURE.domain}`, secret: randomBytes(12).toString("hex") };
 }
 
 /** Memoizes a stop function so that a signal handler and a finally block can both call it. */

@@ -1,6 +1,5 @@
 // Debian's Prosody 0.12, run as a child of the launcher (foreground, as root, which the
 // fixture config allows) with its data, pidfile and certificate in the state dir.
-import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Account } from "../harness/target.js";
@@ -8,15 +7,14 @@ import type { Package } from "./apt.js";
 import { makeCertificate } from "./certificate.js";
 import { SetupError } from "./errors.js";
 import { serverFixture } from "./paths.js";
-import { once, type Platform, type RunningServer } from "./platform.js";
+import { FIXTURE, newComponent, once, type Platform, type RunningServer } from "./platform.js";
 import { requireFree } from "./ports.js";
 import { exec, lastLine, startProcess } from "./processes.js";
 
 const PACKAGE: Package = { name: "prosody", binary: "/usr/bin/prosodyctl", daemonPidfile: "/run/prosody/prosody.pid" };
 const CONFIG = serverFixture("prosody", "prosody.cfg.lua");
 const PORTS = { c2s: 15222, component: 15347 };
-const DOMAIN = "localhost";
-const SM_QUEUE_LIMIT = 100;
+const { domain: DOMAIN, smQueueLimit: SM_QUEUE_LIMIT } = FIXTURE;
 /** On SIGTERM it closes every session before it exits. */
 const STOP_GRACE_MS = 10_000;
 
@@ -31,7 +29,7 @@ export const prosody: Platform = {
     await requireFree(PORTS);
     await makeCertificate(stateDir); // the config reads cert.pem and key.pem from the state dir
     mkdirSync(join(stateDir, "data"));
-    const component = { domain: "component.localhost", secret: randomBytes(12).toString("hex") };
+    const component = newComponent();
     // The config reads these as ENV_*; prosodyctl needs them too, to find the same data.
     const env = {
       ...process.env,
@@ -48,7 +46,7 @@ export const prosody: Platform = {
       ports: PORTS,
       domain: DOMAIN,
       component,
-      adminAccount: { username: "admin", password: "admin-pw" },
+      adminAccount: FIXTURE.admin,
       smQueueLimit: SM_QUEUE_LIMIT,
       exited: server.exited,
       async register(account: Account) {
