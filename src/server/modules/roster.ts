@@ -9,7 +9,7 @@ import type { Session } from "../session.js";
 import type { RosterItem } from "../store.js";
 import { sendSubscription } from "./presence.js";
 
-export function itemElement(item: RosterItem): Element {
+function itemElement(item: RosterItem): Element {
   return xml(
     "item",
     { jid: item.jid, name: item.name, subscription: item.subscription, ask: item.ask ? "subscribe" : undefined },
@@ -18,7 +18,7 @@ export function itemElement(item: RosterItem): Element {
 }
 
 /** Sends a roster push for `jid` (its current item, or a removal) to every resource. */
-export function pushRoster(ctx: ServerContext, username: string, jid: string): void {
+function pushRoster(ctx: ServerContext, username: string, jid: string): void {
   const item = ctx.store.roster(username).get(jid);
   const el = item ? itemElement(item) : xml("item", { jid, subscription: "remove" });
   for (const s of ctx.sessions.of(`${username}@${ctx.config.domain}`)) {
