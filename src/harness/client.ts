@@ -10,7 +10,7 @@ import { Element, isStanza, xml } from "../xmpp/element.js";
 import { NS } from "../xmpp/ns.js";
 import { bindRequest, newId, ping } from "../xmpp/builders.js";
 import { Matcher, describe, match, predicate } from "../xmpp/match.js";
-import { Violation } from "../runner/verdict.js";
+import { Violation } from "../verdict/verdict.js";
 import { ConnectError, describeSocketError } from "./errors.js";
 import { Mechanism, SaslExchange, plain, scramSha1 } from "./sasl.js";
 import type { Account, TargetProfile } from "./target.js";

@@ -3,7 +3,7 @@
 import type { Test } from "mocha";
 import { runContext } from "./context.js";
 import { Need, unmetReason } from "./needs.js";
-import { SkipTest, Violation } from "./verdict.js";
+import { SkipTest, Violation } from "../verdict/verdict.js";
 import { TestContext } from "./test-context.js";
 
 export interface TestSpec {

@@ -5,7 +5,7 @@ import { ConnectOptions, TestClient } from "../harness/client.js";
 import { Transcript } from "../harness/transcript.js";
 import type { RunContext } from "./context.js";
 import type { TestSpec } from "./dsl.js";
-import { SkipTest } from "./verdict.js";
+import { SkipTest } from "../verdict/verdict.js";
 
 export class TestContext {
   private readonly log = new Transcript();

@@ -1,6 +1,6 @@
 // XEP-0198 feature advertisement and enabling: SM-01 to SM-09.
 import { conformance } from "../../src/runner/dsl.js";
-import { check, Violation } from "../../src/runner/verdict.js";
+import { check, Violation } from "../../src/verdict/verdict.js";
 import { NS } from "../../src/xmpp/ns.js";
 import { sm } from "../../src/xmpp/builders.js";
 import {

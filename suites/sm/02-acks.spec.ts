@@ -1,6 +1,6 @@
 // XEP-0198 acknowledgements and counting: SM-10 to SM-15.
 import { conformance } from "../../src/runner/dsl.js";
-import { check, Violation } from "../../src/runner/verdict.js";
+import { check, Violation } from "../../src/verdict/verdict.js";
 import { NS } from "../../src/xmpp/ns.js";
 import { iq, ping, sm } from "../../src/xmpp/builders.js";
 import { xml } from "../../src/xmpp/element.js";

@@ -1,6 +1,6 @@
 // XEP-0198 resumption: SM-15 (on resume), SM-16 to SM-22, SM-28, SM-29.
 import { conformance } from "../../src/runner/dsl.js";
-import { check, Violation } from "../../src/runner/verdict.js";
+import { check, Violation } from "../../src/verdict/verdict.js";
 import { NS } from "../../src/xmpp/ns.js";
 import { ping, sm } from "../../src/xmpp/builders.js";
 import { predicate } from "../../src/xmpp/match.js";

@@ -1,6 +1,6 @@
 // XEP-0198 errors, closure and expiry: SM-20 (expired), SM-23 to SM-27.
 import { conformance } from "../../src/runner/dsl.js";
-import { check, Violation } from "../../src/runner/verdict.js";
+import { check, Violation } from "../../src/verdict/verdict.js";
 import { NS } from "../../src/xmpp/ns.js";
 import { message, newId, ping, sm } from "../../src/xmpp/builders.js";
 import { Element, xml } from "../../src/xmpp/element.js";

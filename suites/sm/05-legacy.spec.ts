@@ -1,7 +1,7 @@
 // The older Stream Management namespaces: urn:xmpp:sm:2 (same rules as sm:3) and the
 // 2009 draft 0.7, urn:xmpp:sm:1, with its u/h sequence numbers (SM1-xx, docs/rules-addendum.md).
 import { conformance } from "../../src/runner/dsl.js";
-import { check } from "../../src/runner/verdict.js";
+import { check } from "../../src/verdict/verdict.js";
 import { NS } from "../../src/xmpp/ns.js";
 import { sm } from "../../src/xmpp/builders.js";
 import { Element } from "../../src/xmpp/element.js";

@@ -3,7 +3,7 @@ import type { TestClient } from "../../src/harness/client.js";
 import type { Account } from "../../src/harness/target.js";
 import type { TestContext } from "../../src/runner/test-context.js";
 import type { Need } from "../../src/runner/needs.js";
-import { check, Violation } from "../../src/runner/verdict.js";
+import { check, Violation } from "../../src/verdict/verdict.js";
 import { ABSENT, predicate } from "../../src/xmpp/match.js";
 import { Element, xml } from "../../src/xmpp/element.js";
 import { message, newId, sm } from "../../src/xmpp/builders.js";

@@ -1,4 +1,5 @@
 // Errors a test throws to end itself: a violation (failure with evidence) or a skip with its reason.
+// Below the harness and the runner: both, and the suites, import it; it imports neither.
 export class Violation extends Error {
   constructor(
     readonly rule: string,
