@@ -5,33 +5,40 @@ import { compareExpectations, expectationsHold, loadExpectations, type Expectati
 import type { TestResult } from "../src/runner/results.js";
 import { tempDir } from "./cli-process.js";
 
-const result = (title: string, status: TestResult["status"]): TestResult => ({
-  suite: "sm", title, fullTitle: `sm ${title}`, rules: ["SM-10"], status, durationMs: 1,
+const result = (id: string, status: TestResult["status"]): TestResult => ({
+  id, suite: "sm", title: `SM-10: title of ${id}`, fullTitle: `sm ${id}`, rules: ["SM-10"], status, durationMs: 1,
   ...(status === "failed" ? { failure: { message: "SM-10 violated" } } : {}),
 });
 
 describe("expected results (--expect)", () => {
   const expectations: ExpectationsFile = {
     server: "example 1.0",
-    tests: { sm: { "A: fails there": { status: "failed", rule: "SM-10", reason: "h off by one" }, "B: skipped there": { status: "skipped", reason: "no sm:1" } } },
+    tests: { sm: { "sm.a": { status: "failed", rule: "SM-10", reason: "h off by one" }, "sm.b": { status: "skipped", reason: "no sm:1" } } },
   };
-  const known = new Map([["sm", new Set(["A: fails there", "B: skipped there", "C: passes"])]]);
+  const known = new Map([["sm", new Set(["sm.a", "sm.b", "sm.c"])]]);
 
   it("holds when every listed outcome happens and everything else passes", () => {
-    const r = compareExpectations("f", expectations, [result("A: fails there", "failed"), result("B: skipped there", "skipped"), result("C: passes", "passed")], known);
+    const r = compareExpectations("f", expectations, [result("sm.a", "failed"), result("sm.b", "skipped"), result("sm.c", "passed")], known);
     expect(r.matched).to.equal(3);
     expect(expectationsHold(r)).to.equal(true);
   });
 
   it("lists a new failure and a new pass", () => {
-    const r = compareExpectations("f", expectations, [result("A: fails there", "passed"), result("C: passes", "failed")], known);
-    expect(r.mismatches.map((m) => [m.title, m.expected, m.actual])).to.deep.equal([["A: fails there", "failed", "passed"], ["C: passes", "passed", "failed"]]);
+    const r = compareExpectations("f", expectations, [result("sm.a", "passed"), result("sm.c", "failed")], known);
+    expect(r.mismatches.map((m) => [m.id, m.expected, m.actual])).to.deep.equal([["sm.a", "failed", "passed"], ["sm.c", "passed", "failed"]]);
     expect(expectationsHold(r)).to.equal(false);
   });
 
   it("reports entries for tests that no longer exist, not tests merely filtered out", () => {
-    const r = compareExpectations("f", { ...expectations, tests: { sm: { ...expectations.tests.sm, "D: gone": { status: "skipped", reason: "x" } }, other: { "E": { status: "skipped", reason: "x" } } } }, [], known);
-    expect(r.stale).to.deep.equal([{ suite: "sm", title: "D: gone" }]);
+    const r = compareExpectations("f", { ...expectations, tests: { sm: { ...expectations.tests.sm, "sm.d": { status: "skipped", reason: "x" } }, other: { "other.e": { status: "skipped", reason: "x" } } } }, [], known);
+    expect(r.stale).to.deep.equal([{ suite: "sm", id: "sm.d" }]);
+  });
+
+  it("keys on the test id, so a new title matches the same entry", () => {
+    const renamed = { ...result("sm.a", "failed"), title: "SM-10: a new wording" };
+    const r = compareExpectations("f", expectations, [renamed], known);
+    expect(r.matched).to.equal(1);
+    expect(expectationsHold(r)).to.equal(true);
   });
 
   it("refuses a file without reasons or with an unknown status, in one line", () => {

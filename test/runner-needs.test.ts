@@ -50,13 +50,13 @@ describe("runner needs", () => {
 
   it("list table aligns columns and marks tests with no needs", () => {
     const table = listTable([
-      { suite: "sm", rules: ["SM-1", "SM-2"], title: "enable", needs: ["2 accounts"] },
-      { suite: "pam", rules: ["PAM-1"], title: "subscribe", needs: [] },
+      { id: "sm.enable", suite: "sm", rules: ["SM-1", "SM-2"], title: "enable", needs: ["2 accounts"] },
+      { id: "pam.sub", suite: "pam", rules: ["PAM-1"], title: "subscribe", needs: [] },
     ]);
     expect(table.split("\n")).to.deep.equal([
-      "SUITE  RULES      TITLE      NEEDS",
-      "sm     SM-1 SM-2  enable     2 accounts",
-      "pam    PAM-1      subscribe  -",
+      "ID         RULES      TITLE      NEEDS",
+      "sm.enable  SM-1 SM-2  enable     2 accounts",
+      "pam.sub    PAM-1      subscribe  -",
       "",
     ]);
   });

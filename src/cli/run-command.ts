@@ -6,6 +6,7 @@ import { progressPrinter, totalsLine } from "../runner/report-console.js";
 import { writeReports } from "../runner/reports.js";
 import type { TargetSummary } from "../runner/results.js";
 import { grepPattern, runSuites } from "../runner/run.js";
+import { describeOrder, parseOrder } from "../runner/order.js";
 import { suiteFiles } from "../runner/suites.js";
 import { startServer } from "../server/index.js";
 import { compareExpectations, expectationsHold, loadExpectations, type ExpectationReport } from "../runner/expectations.js";
@@ -28,7 +29,13 @@ export interface RunArgs {
   smQueueLimit?: number;
   reports: string;
   expect?: string;
+  order: string;
+  jobs?: number;
+  failOnSkip: boolean;
 }
+
+/** Tests run at once against the embedded server unless --jobs says otherwise; a real target gets one at a time. */
+const EMBEDDED_JOBS = 4;
 
 /** The embedded server's queue limit when not given: passed to it, so the SM tests know it. */
 const EMBEDDED_SM_QUEUE_LIMIT = 500;
@@ -48,13 +55,19 @@ export async function runCommand(args: RunArgs): Promise<number> {
   suiteFiles(suites); // an unknown suite is reported before any server is started or reached
   const grep = args.grep === undefined ? undefined : grepPattern(args.grep);
   const expectations = args.expect === undefined ? undefined : loadExpectations(args.expect);
+  const order = parseOrder(args.order);
+  const jobs = args.jobs === undefined ? (args.target ? 1 : EMBEDDED_JOBS) : positiveInt("--jobs", args.jobs);
   const options = { timeoutMs: positiveInt("--timeout", args.timeout), maxWaitSec: positiveInt("--max-wait", args.maxWait) };
   const setup = args.target ? external(args, args.target, accounts) : await embedded(args, accounts);
   try {
     const s = setup.summary;
     const kind = s.embedded ? `embedded reference server, faults: ${s.faults.join(", ") || "none"}` : "external server";
     console.log(`target ${s.host}:${s.port} (domain ${s.domain}, tls ${s.tls}; ${kind})`);
+    console.log(describeOrder(order));
     const outcome = await runSuites({
+      order,
+      jobs,
+      onPlan: (line) => console.log(line),
       target: setup.target,
       accounts: setup.accounts,
       options: { ...options, ...(setup.smQueueLimit !== undefined ? { smQueueLimit: setup.smQueueLimit } : {}) },
@@ -62,14 +75,22 @@ export async function runCommand(args: RunArgs): Promise<number> {
       ...(grep ? { grep } : {}),
       onResult: progressPrinter((line) => console.log(line)),
     });
-    const compared = expectations && compareExpectations(args.expect!, expectations, outcome.results, outcome.declaredTitles);
-    const files = writeReports(args.reports, { target: setup.summary, ...outcome, ...(compared ? { expectations: compared } : {}) });
+    const compared = expectations && compareExpectations(args.expect!, expectations, outcome.results, outcome.declaredIds);
+    const files = writeReports(args.reports, { target: setup.summary, order, jobs, ...outcome, ...(compared ? { expectations: compared } : {}) });
     console.log("");
     console.log(totalsLine(outcome.totals));
     if (compared) printExpectations(compared);
     console.log(`reports: ${files.join(", ")}`);
     if (compared) return expectationsHold(compared) ? 0 : 1;
-    return outcome.totals.failed > 0 ? 1 : 0;
+    if (outcome.totals.failed > 0) return 1;
+    // With --expect an expected skip is part of the expected result; without it, every skip counts.
+    const skipped = outcome.results.filter((r) => r.status === "skipped");
+    if (args.failOnSkip && skipped.length > 0) {
+      console.log(`--fail-on-skip: ${skipped.length} selected test${skipped.length === 1 ? " was" : "s were"} skipped:`);
+      for (const r of skipped) console.log(`  SKIPPED ${r.id} ${r.title}: ${r.reason ?? ""}`);
+      return 1;
+    }
+    return 0;
   } finally {
     await setup.stop();
   }
@@ -77,8 +98,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
 
 function printExpectations(e: ExpectationReport): void {
   console.log(`expectations ${e.file} (${e.server}): ${e.matched} as expected, ${e.mismatches.length} not, ${e.stale.length} stale`);
-  for (const m of e.mismatches) console.log(`  UNEXPECTED ${m.actual} (expected ${m.expected}): ${m.suite}: ${m.title}: ${m.detail}`);
-  for (const s of e.stale) console.log(`  STALE entry, no such test: ${s.suite}: ${s.title}`);
+  for (const m of e.mismatches) console.log(`  UNEXPECTED ${m.actual} (expected ${m.expected}): ${m.id} ${m.title}: ${m.detail}`);
+  for (const s of e.stale) console.log(`  STALE entry, no such test: ${s.suite}: ${s.id}`);
 }
 
 function external(args: RunArgs, spec: string, accounts: Account[]): Setup {

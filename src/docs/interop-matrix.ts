@@ -26,12 +26,12 @@ async function interopMatrix(): Promise<string> {
     "`npm run interop`, which runs each server in CI and fails when its results differ from its",
     "expectations file. A test a server's file does not list passes against that server.",
     "",
-    `| Suite | Rules | Test | reference | ${servers.map((s) => s.doc.server).join(" | ")} |`,
+    `| Id | Rules | Test | reference | ${servers.map((s) => s.doc.server).join(" | ")} |`,
     `|---|---|---|---|${servers.map(() => "---|").join("")}`,
   ];
   for (const t of tests) {
-    const cells = servers.map((s) => cell(s.doc.tests[t.suite]?.[testTitle(t)]));
-    out.push(`| ${t.suite} | ${t.rules.join(" ")} | ${escape(t.title)} | pass | ${cells.join(" | ")} |`);
+    const cells = servers.map((s) => cell(s.doc.tests[t.suite]?.[t.id]));
+    out.push(`| ${t.id} | ${t.rules.join(" ")} | ${escape(t.title)} | pass | ${cells.join(" | ")} |`);
   }
   for (const s of servers) out.push("", ...notes(s.doc, s.file, tests));
   return out.join("\n") + "\n";
@@ -50,10 +50,10 @@ function notes(doc: ExpectationsFile, file: string, tests: ListedTest[]): string
   const out = [`## ${doc.server}`, "", `From \`${file}\`.`, ""];
   let any = false;
   for (const t of tests) {
-    const e = doc.tests[t.suite]?.[testTitle(t)];
+    const e = doc.tests[t.suite]?.[t.id];
     if (!e) continue;
     any = true;
-    out.push(`- **${e.status === "failed" ? `fails ${e.rule}` : "skipped"}**: ${t.suite}: ${escape(testTitle(t))}. ${escape(e.reason)}`);
+    out.push(`- **${e.status === "failed" ? `fails ${e.rule}` : "skipped"}**: ${t.id} ${escape(testTitle(t))}. ${escape(e.reason)}`);
   }
   if (!any) out.push("Every test passes.");
   return out;

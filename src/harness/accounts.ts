@@ -11,6 +11,8 @@ import type { Account, TargetProfile } from "./target.js";
 export interface AccountSource {
   available: number | "unlimited";
   take(n: number): Promise<Account[]>;
+  /** Gives back accounts `take` made for one test (removing them where the source created them). */
+  release?(accounts: Account[]): Promise<void>;
 }
 
 export class GivenAccounts implements AccountSource {

@@ -7,7 +7,7 @@ import { upgrade } from "@xmpp/starttls/starttls.js";
 import type { Socket } from "node:net";
 import type { ConnectionOptions } from "node:tls";
 import { Element, isStanza, xml } from "../xmpp/element.js";
-import { NS } from "../xmpp/ns.js";
+import { NS, SM_NAMESPACES, type SmNamespace } from "../xmpp/ns.js";
 import { bindRequest, newId, ping } from "../xmpp/builders.js";
 import { Matcher, describe, match, predicate } from "../xmpp/match.js";
 import { Violation } from "../verdict/verdict.js";
@@ -37,6 +37,18 @@ export interface ExpectOptions {
 interface Received {
   seq: number;
   el: Element;
+}
+
+/**
+ * The Stream Management session this connection serves, as the client sees it: what
+ * the test context needs to end it cleanly (ack and close, or resume and close).
+ */
+export interface SmTrack {
+  id: string | undefined;
+  ns: SmNamespace;
+  resumable: boolean;
+  /** Stanzas handled since <enabled/>, or since the h given in a successful <resume/>. */
+  handled: number;
 }
 
 interface Waiter {
@@ -75,6 +87,10 @@ export class TestClient {
   /** True once the server closed its stream (`</stream:stream>`) or the socket closed. */
   streamClosed = false;
   socketClosed = false;
+  /** The account this connection authenticated as. */
+  account?: Account;
+  /** Stream Management as negotiated on this connection. */
+  sm?: SmTrack;
 
   private readonly conn: C2sConnection;
   private raw?: Socket;
@@ -86,6 +102,9 @@ export class TestClient {
   private waiters: Waiter[] = [];
   private closeWaiters: Array<() => void> = [];
   private killed = false;
+  private closedCleanly = false;
+  /** h of a <resume/> sent and not yet answered. */
+  private resumeH?: number;
   private readonly timeoutMs: number;
 
   private constructor(readonly target: TargetProfile, opts: ConnectOptions) {
@@ -152,7 +171,11 @@ export class TestClient {
   private onElement(el: Element): void {
     const r = { seq: ++this.seq, el };
     this.seqOf.set(el, r.seq);
-    if (isStanza(el)) this.stanzaSeqs.push(r.seq);
+    if (isStanza(el)) {
+      this.stanzaSeqs.push(r.seq);
+      if (this.sm) this.sm.handled++;
+    }
+    this.trackSm(el);
     if (el.is("error", NS.stream)) this.streamError = el;
     const i = this.waiters.findIndex((w) => match(el, w.matcher).ok);
     if (i >= 0) {
@@ -160,6 +183,25 @@ export class TestClient {
       w!.resolve(r);
     } else {
       this.inbox.push(r);
+    }
+  }
+
+  private trackSm(el: Element): void {
+    const ns = el.getNS() as SmNamespace;
+    if (!SM_NAMESPACES.includes(ns)) return;
+    if (el.name === "enabled") {
+      this.sm = { id: el.attrs.id, ns, resumable: el.attrs.resume === "true" || el.attrs.resume === "1", handled: 0 };
+    } else if (el.name === "resumed") {
+      this.sm = { id: el.attrs.previd, ns, resumable: true, handled: this.resumeH ?? 0 };
+    }
+  }
+
+  /** Notes the h of an outgoing <resume/>: it becomes this connection's count if resumed. */
+  private noteOutgoing(items: Array<Element | string>): void {
+    for (const item of items) {
+      if (typeof item !== "string" && item.name === "resume" && SM_NAMESPACES.includes(item.getNS() as SmNamespace)) {
+        this.resumeH = Number(item.attrs.h ?? 0) || 0;
+      }
     }
   }
 
@@ -227,6 +269,7 @@ export class TestClient {
     const header = conn.headerElement();
     header.attrs.to = this.target.domain;
     conn.root = header;
+    this.noteOutgoing(pipeline);
     await conn.write(conn.header(header) + pipeline.map(String).join(""));
     return this.expect({ name: "features", xmlns: NS.stream }, { rule: "RFC6120-features" });
   }
@@ -269,6 +312,7 @@ export class TestClient {
       }
     }
     this.bareJid = `${account.username}@${this.target.domain}`;
+    this.account = account;
     this.featuresPostAuth = await this.openStream(pipeline);
   }
 
@@ -284,11 +328,13 @@ export class TestClient {
 
   /** Writes an element or raw XML as is. */
   async send(data: Element | string): Promise<void> {
+    this.noteOutgoing([data]);
     await this.conn.write(String(data));
   }
 
   /** Writes several elements in one TCP write. */
   async sendPipelined(items: Array<Element | string>): Promise<void> {
+    this.noteOutgoing(items);
     await this.conn.write(items.map(String).join(""));
   }
 
@@ -403,6 +449,16 @@ export class TestClient {
     });
   }
 
+  /** True while the stream is open on both sides: nobody killed, closed or ended it. */
+  get isOpen(): boolean {
+    return !this.killed && !this.streamClosed;
+  }
+
+  /** True when the test dropped the TCP connection itself (kill), not by a clean close. */
+  get dropped(): boolean {
+    return this.killed && !this.closedCleanly;
+  }
+
   /** Drops the TCP connection without a closing tag, as a network failure would. */
   kill(): void {
     if (this.killed) return;
@@ -418,15 +474,16 @@ export class TestClient {
   }
 
   /** Closes the stream cleanly (`</stream:stream>`) and waits for the server to close too. */
-  async close(): Promise<void> {
+  async close(timeout = this.timeoutMs): Promise<void> {
     if (this.killed) return;
+    this.closedCleanly = true;
     if (!this.streamClosed) {
       try {
         await this.conn.write("</stream:stream>");
       } catch {
         // already closing: nothing to do
       }
-      await this.waitClosed();
+      await this.waitClosed(timeout);
     }
     this.kill();
   }

@@ -1,54 +1,49 @@
-// A mocha reporter that turns runner events into TestResults, using the evidence the dsl left behind.
+// A mocha reporter that turns runner events into TestResults, using the outcomes the scheduler kept.
 import Mocha from "mocha";
 import type { Runnable, Runner, Test } from "mocha";
-import { declared, evidence } from "./dsl.js";
+import { declared, displayTitle } from "./dsl.js";
 import type { TestResult } from "./results.js";
+import type { Scheduler } from "./scheduler.js";
 import { suiteOf } from "./suites.js";
+import { Violation } from "../verdict/verdict.js";
 
-const { EVENT_TEST_BEGIN, EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING } = Mocha.Runner.constants;
+const { EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING } = Mocha.Runner.constants;
 
 /** Builds a reporter class that hands each finished test (or failed hook) to `onResult`. */
-export function collector(onResult: (result: TestResult) => void): Mocha.ReporterConstructor {
+export function collector(scheduler: Scheduler, onResult: (result: TestResult) => void): Mocha.ReporterConstructor {
   return class Collector extends Mocha.reporters.Base {
     constructor(runner: Runner) {
       super(runner);
-      const started = new Map<Runnable, number>();
-      const durationOf = (r: Runnable) => r.duration ?? (started.has(r) ? Date.now() - started.get(r)! : 0);
-      runner.on(EVENT_TEST_BEGIN, (test: Test) => started.set(test, Date.now()));
-      runner.on(EVENT_TEST_PASS, (test: Test) => onResult(base(test, "passed", durationOf(test))));
+      runner.on(EVENT_TEST_PASS, (test: Test) => onResult(base(scheduler, test, "passed")));
       runner.on(EVENT_TEST_PENDING, (test: Test) => {
-        const reason = evidence.get(test.fullTitle())?.skipReason ?? "skipped in the suite";
-        onResult({ ...base(test, "skipped", durationOf(test)), reason });
+        const reason = scheduler.settled(test.fullTitle())?.skipReason ?? "skipped in the suite";
+        onResult({ ...base(scheduler, test, "skipped"), reason });
       });
       // A failing hook arrives here too: it becomes a failed result of its own.
       runner.on(EVENT_TEST_FAIL, (test: Runnable, err: unknown) => {
-        const violation = evidence.get(test.fullTitle())?.violation;
-        const failure = violation
-          ? { message: violation.message, rule: violation.rule, expected: violation.expected, received: violation.received }
-          : { message: failureMessage(test, err) };
-        onResult({ ...base(test, "failed", durationOf(test)), failure });
+        const error = scheduler.settled(test.fullTitle())?.error ?? err;
+        const failure =
+          error instanceof Violation
+            ? { message: error.message, rule: error.rule, expected: error.expected, received: error.received }
+            : { message: (error as Error | undefined)?.message ?? String(error) };
+        onResult({ ...base(scheduler, test, "failed"), failure });
       });
     }
   };
 }
 
-function base(test: Runnable, status: TestResult["status"], durationMs: number): TestResult {
+function base(scheduler: Scheduler, test: Runnable, status: TestResult["status"]): TestResult {
   const fullTitle = test.fullTitle();
-  const transcript = evidence.get(fullTitle)?.transcript;
+  const meta = declared.get(fullTitle);
+  const outcome = scheduler.settled(fullTitle);
   return {
+    id: meta?.id ?? fullTitle,
     suite: suiteOf(test),
-    title: test.title,
+    title: meta ? displayTitle(meta) : test.title,
     fullTitle,
-    rules: declared.get(fullTitle)?.rules ?? [],
+    rules: meta?.rules ?? [],
     status,
-    durationMs,
-    ...(transcript ? { transcript } : {}),
+    durationMs: outcome?.durationMs ?? test.duration ?? 0,
+    ...(outcome?.transcript ? { transcript: outcome.transcript } : {}),
   };
-}
-
-function failureMessage(test: Runnable, err: unknown): string {
-  const e = err as { code?: string; message?: string } | undefined;
-  // mocha's own timeout text talks about done() callbacks; say what happened instead.
-  if (e?.code === "ERR_MOCHA_TIMEOUT") return `no verdict within ${test.timeout()} ms (hang guard)`;
-  return e?.message ?? String(err);
 }

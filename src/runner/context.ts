@@ -1,7 +1,8 @@
 // The run a suite executes in: set by the runner before mocha loads the suite files.
 import type { TargetProfile } from "../harness/target.js";
-import type { AccountSource } from "../harness/accounts.js";
 import type { Capabilities } from "./capabilities.js";
+import type { AccountLeases } from "./account-leases.js";
+import type { Scheduler } from "./scheduler.js";
 
 export interface RunOptions {
   /** Default wait for an expected element, in ms. */
@@ -12,11 +13,16 @@ export interface RunOptions {
   smQueueLimit?: number;
 }
 
-export interface RunContext {
+/** What a test body runs against. */
+export interface RunEnv {
   target: TargetProfile;
-  accounts: AccountSource;
+  accounts: AccountLeases;
   options: RunOptions;
   capabilities: Capabilities;
+}
+
+export interface RunContext extends RunEnv {
+  scheduler: Scheduler;
 }
 
 let current: RunContext | undefined;

@@ -2,16 +2,24 @@
 // features before and after authentication, and disco#info of the domain, of the
 // account's own bare JID (PEP lives there) and of the services the domain lists.
 import { TestClient } from "../harness/client.js";
-import type { AccountSource } from "../harness/accounts.js";
-import type { TargetProfile } from "../harness/target.js";
+import type { Account, TargetProfile } from "../harness/target.js";
 import { xml } from "../xmpp/element.js";
 import { discoInfo, iq } from "../xmpp/builders.js";
 import { childElements, type Element } from "../xmpp/element.js";
 import { NS } from "../xmpp/ns.js";
+import type { AccountLeases } from "./account-leases.js";
 import type { Capabilities, DiscoInfo, FeatureSeen } from "./capabilities.js";
 
-export async function discoverCapabilities(target: TargetProfile, accounts: AccountSource): Promise<Capabilities> {
-  const [account] = await accounts.take(1);
+export async function discoverCapabilities(target: TargetProfile, accounts: AccountLeases): Promise<Capabilities> {
+  const lease = await accounts.lease(1);
+  try {
+    return await discover(target, lease.accounts[0]!);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function discover(target: TargetProfile, account: Account): Promise<Capabilities> {
   const client = await TestClient.connect(target, account, { until: "bound", label: "discovery" });
   try {
     const domain = await info(client, target.domain);

@@ -15,12 +15,13 @@ export interface Expectation {
 
 export interface ExpectationsFile {
   server: string;
-  /** suite name → test title → expectation. */
+  /** suite name → test id → expectation. */
   tests: Record<string, Record<string, Expectation>>;
 }
 
 export interface Mismatch {
   suite: string;
+  id: string;
   title: string;
   expected: TestStatus;
   actual: TestStatus;
@@ -33,8 +34,8 @@ export interface ExpectationReport {
   server: string;
   matched: number;
   mismatches: Mismatch[];
-  /** Entries naming a test that the loaded suites no longer have. */
-  stale: Array<{ suite: string; title: string }>;
+  /** Entries naming a test id that the loaded suites do not declare. */
+  stale: Array<{ suite: string; id: string }>;
 }
 
 export function loadExpectations(path: string): ExpectationsFile {
@@ -48,13 +49,13 @@ export function loadExpectations(path: string): ExpectationsFile {
   const bad = (what: string) => new UsageError(`--expect ${path}: ${what}`);
   const file = doc as Partial<ExpectationsFile>;
   if (typeof file?.server !== "string" || typeof file.tests !== "object" || file.tests === null) {
-    throw bad('expected {"server": "...", "tests": {"<suite>": {"<test title>": {...}}}}');
+    throw bad('expected {"server": "...", "tests": {"<suite>": {"<test id>": {...}}}}');
   }
   for (const [suite, tests] of Object.entries(file.tests)) {
-    for (const [title, e] of Object.entries(tests)) {
-      if (e?.status !== "failed" && e?.status !== "skipped") throw bad(`${suite} "${title}": status must be "failed" or "skipped"`);
-      if (typeof e.reason !== "string" || e.reason.trim() === "") throw bad(`${suite} "${title}": a reason is required`);
-      if (e.status === "failed" && typeof e.rule !== "string") throw bad(`${suite} "${title}": an expected failure names its rule`);
+    for (const [id, e] of Object.entries(tests)) {
+      if (e?.status !== "failed" && e?.status !== "skipped") throw bad(`${suite} ${id}: status must be "failed" or "skipped"`);
+      if (typeof e.reason !== "string" || e.reason.trim() === "") throw bad(`${suite} ${id}: a reason is required`);
+      if (e.status === "failed" && typeof e.rule !== "string") throw bad(`${suite} ${id}: an expected failure names its rule`);
     }
   }
   return file as ExpectationsFile;
@@ -62,29 +63,30 @@ export function loadExpectations(path: string): ExpectationsFile {
 
 /**
  * Compares results with expectations: a test not listed is expected to pass.
- * `knownTitles` (suite → every title declared there) finds stale entries; suites that
- * were not loaded in this run are not judged.
+ * `knownIds` (suite → every test id declared there) finds stale entries; suites that
+ * were not loaded in this run are not judged. Entries are keyed by test id, so a
+ * test's title can change without touching the file.
  */
 export function compareExpectations(
   file: string,
   expectations: ExpectationsFile,
   results: TestResult[],
-  knownTitles: Map<string, Set<string>>,
+  knownIds: Map<string, Set<string>>,
 ): ExpectationReport {
   const mismatches: Mismatch[] = [];
   let matched = 0;
   for (const r of results) {
-    const e = expectations.tests[r.suite]?.[r.title];
+    const e = expectations.tests[r.suite]?.[r.id];
     const expected: TestStatus = e?.status ?? "passed";
     if (expected === r.status) {
       matched++;
       continue;
     }
     const detail = r.status === "failed" ? r.failure?.message ?? "failed" : r.status === "skipped" ? `skipped: ${r.reason ?? ""}` : "passed";
-    mismatches.push({ suite: r.suite, title: r.title, expected, actual: r.status, detail: e ? `${detail} (expected because: ${e.reason})` : detail });
+    mismatches.push({ suite: r.suite, id: r.id, title: r.title, expected, actual: r.status, detail: e ? `${detail} (expected because: ${e.reason})` : detail });
   }
   const stale = Object.entries(expectations.tests).flatMap(([suite, tests]) =>
-    knownTitles.has(suite) ? Object.keys(tests).filter((title) => !knownTitles.get(suite)!.has(title)).map((title) => ({ suite, title })) : [],
+    knownIds.has(suite) ? Object.keys(tests).filter((id) => !knownIds.get(suite)!.has(id)).map((id) => ({ suite, id })) : [],
   );
   return { file, server: expectations.server, matched, mismatches, stale };
 }

@@ -5,6 +5,7 @@ import type { Need } from "./needs.js";
 import { suiteFiles, suiteOf, testsOf } from "./suites.js";
 
 export interface ListedTest {
+  id: string;
   suite: string;
   rules: string[];
   title: string;
@@ -18,6 +19,7 @@ export async function listTests(suites?: string[]): Promise<ListedTest[]> {
   return testsOf(mocha.suite).map((test) => {
     const meta = declared.get(test.fullTitle());
     return {
+      id: meta?.id ?? test.title,
       suite: suiteOf(test),
       rules: meta?.rules ?? [],
       title: meta?.title ?? test.title,
@@ -34,8 +36,8 @@ export function describeNeed(need: Need): string {
 }
 
 export function listTable(tests: ListedTest[]): string {
-  const header = ["SUITE", "RULES", "TITLE", "NEEDS"];
-  const rows = tests.map((t) => [t.suite, t.rules.join(" "), t.title, t.needs.join(", ") || "-"]);
+  const header = ["ID", "RULES", "TITLE", "NEEDS"];
+  const rows = tests.map((t) => [t.id, t.rules.join(" "), t.title, t.needs.join(", ") || "-"]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   // The last column is not padded: no trailing spaces.
   const line = (cells: string[]) => cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]!) : c)).join("  ");

@@ -9,7 +9,7 @@ function oneLine(text: string): string {
 }
 
 export function progressLine(r: TestResult): string {
-  const head = `${VERDICT[r.status]}  ${r.title} (${Math.round(r.durationMs)} ms)`;
+  const head = `${VERDICT[r.status]}  ${r.id} ${r.title} (${Math.round(r.durationMs)} ms)`;
   if (r.status === "skipped") return `${head}: ${oneLine(r.reason ?? "")}`;
   if (r.status === "failed") return `${head}: ${oneLine(r.failure?.message ?? "")}`;
   return head;

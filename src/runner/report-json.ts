@@ -7,9 +7,12 @@ export function resultsJson(report: RunReport): string {
     capabilities: report.capabilities,
     startedAt: report.startedAt,
     durationMs: report.durationMs,
+    order: report.order,
+    jobs: report.jobs,
     totals: report.totals,
     ...(report.expectations ? { expectations: report.expectations } : {}),
     results: report.results.map((r) => ({
+      id: r.id,
       suite: r.suite,
       test: r.title,
       rules: r.rules,

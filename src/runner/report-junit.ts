@@ -1,4 +1,5 @@
-// junit.xml: one testsuite per suite, one testcase per test (name starts with the rule IDs).
+// junit.xml: one testsuite per suite, one testcase per test: classname the suite, name
+// the stable id then the title (which starts with the rule IDs).
 import junitModule from "junit-report-builder";
 import type { Builder, TestCase } from "junit-report-builder";
 import { bySuite, type RunReport } from "./results.js";
@@ -11,7 +12,7 @@ export function junitXml(report: RunReport): string {
   for (const [suite, results] of bySuite(report.results)) {
     const ts = builder.testSuite().name(suite).timestamp(new Date(report.startedAt));
     for (const r of results) {
-      const tc = ts.testCase().className(suite).name(r.title).time(r.durationMs / 1000);
+      const tc = ts.testCase().className(suite).name(`${r.id} ${r.title}`).time(r.durationMs / 1000);
       if (r.status === "failed") {
         tc.failure(r.failure?.message ?? "failed", r.failure?.rule ? "violation" : "error");
         if (r.transcript) tc.standardOutput(r.transcript);

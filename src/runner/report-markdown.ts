@@ -24,16 +24,16 @@ export function summaryMarkdown(report: RunReport): string {
   if (report.expectations) out.push("", ...expectationLines(report.expectations));
 
   for (const [suite, results] of bySuite(report.results)) {
-    out.push("", `## ${inline(suite)}`, "", "| Result | Rules | Test | ms |", "|---|---|---|---:|");
+    out.push("", `## ${inline(suite)}`, "", "| Result | Id | Rules | Test | ms |", "|---|---|---|---|---:|");
     for (const r of results) {
-      out.push(`| ${VERDICT[r.status]} | ${cell(r.rules.join(" "))} | ${cell(plainTitle(r))} | ${Math.round(r.durationMs)} |`);
+      out.push(`| ${VERDICT[r.status]} | ${cell(r.id)} | ${cell(r.rules.join(" "))} | ${cell(plainTitle(r))} | ${Math.round(r.durationMs)} |`);
     }
     const failed = results.filter((r) => r.status === "failed");
     if (failed.length > 0) out.push("", "### Failures");
-    for (const r of failed) out.push("", `#### ${inline(r.title)}`, "", ...failureLines(r));
+    for (const r of failed) out.push("", `#### ${inline(`${r.id} ${r.title}`)}`, "", ...failureLines(r));
     const skipped = results.filter((r) => r.status === "skipped");
     if (skipped.length > 0) out.push("", "### Skipped", "");
-    for (const r of skipped) out.push(`- ${inline(r.title)}: ${inline(r.reason ?? "")}`);
+    for (const r of skipped) out.push(`- ${inline(`${r.id} ${r.title}`)}: ${inline(r.reason ?? "")}`);
   }
   return out.join("\n") + "\n";
 }
@@ -46,8 +46,8 @@ function expectationLines(e: ExpectationReport): string[] {
     `Compared with \`${inline(e.file)}\` (${inline(e.server)}): ${e.matched} as expected, ${e.mismatches.length} not, ${e.stale.length} stale entries.`,
   ];
   if (e.mismatches.length > 0) out.push("", "| Test | Expected | Got | Detail |", "|---|---|---|---|");
-  for (const m of e.mismatches) out.push(`| ${cell(`${m.suite}: ${m.title}`)} | ${m.expected} | ${m.actual} | ${cell(m.detail)} |`);
-  for (const s of e.stale) out.push(`- stale entry (no such test): ${inline(`${s.suite}: ${s.title}`)}`);
+  for (const m of e.mismatches) out.push(`| ${cell(`${m.id} ${m.title}`)} | ${m.expected} | ${m.actual} | ${cell(m.detail)} |`);
+  for (const s of e.stale) out.push(`- stale entry (no such test): ${inline(`${s.suite}: ${s.id}`)}`);
   return out;
 }
 

@@ -2,6 +2,7 @@
 import type { Capabilities } from "./capabilities.js";
 import type { ExpectationReport } from "./expectations.js";
 import type { TlsMode } from "../harness/target.js";
+import type { Order } from "./order.js";
 
 export type TestStatus = "passed" | "failed" | "skipped";
 
@@ -13,9 +14,11 @@ export interface TestFailure {
 }
 
 export interface TestResult {
+  /** The test's stable id (`sm.resume.after-drop`). */
+  id: string;
   /** The top-level describe title of the test's file. */
   suite: string;
-  /** The test title as declared; starts with the rule IDs. */
+  /** The test title as declared, after its rule IDs. */
   title: string;
   fullTitle: string;
   rules: string[];
@@ -45,6 +48,9 @@ export interface TargetSummary {
 
 export interface RunReport {
   target: TargetSummary;
+  /** How tests were ordered (a shuffled run's seed repeats it) and how many ran at once. */
+  order: Order;
+  jobs: number;
   /** How the run compared with `--expect FILE`, when given. */
   expectations?: ExpectationReport;
   capabilities: Capabilities;

@@ -3,12 +3,15 @@ import Mocha from "mocha";
 import type { AccountSource } from "../harness/accounts.js";
 import type { TargetProfile } from "../harness/target.js";
 import type { Capabilities } from "./capabilities.js";
+import { AccountLeases } from "./account-leases.js";
 import { collector } from "./collector.js";
-import { RunOptions, setRunContext } from "./context.js";
+import { RunOptions, setRunContext, type RunEnv } from "./context.js";
 import { discoverCapabilities } from "./discover.js";
 import { UsageError } from "./errors.js";
 import { TestResult, Totals, totalsOf } from "./results.js";
-import { suiteFiles, titlesBySuite } from "./suites.js";
+import { applyOrder, type Order } from "./order.js";
+import { Scheduler } from "./scheduler.js";
+import { suiteFiles, testsOf, idsBySuite } from "./suites.js";
 
 export interface RunSuitesOptions {
   target: TargetProfile;
@@ -16,16 +19,21 @@ export interface RunSuitesOptions {
   options: RunOptions;
   /** Suite (folder) names; all suites when absent or empty. */
   suites?: string[];
-  /** Only tests whose full title matches (see grepPattern). */
+  /** Only tests whose full title (id, rule IDs, title) matches (see grepPattern). */
   grep?: RegExp;
+  order: Order;
+  /** Tests run at once at most. */
+  jobs: number;
+  /** Told how many tests can really run at once, and why, before the first starts. */
+  onPlan?: (line: string) => void;
   /** Called as each test finishes, for progress output. */
   onResult?: (result: TestResult) => void;
 }
 
 export interface RunOutcome {
   capabilities: Capabilities;
-  /** Suite → every test title the loaded suites declare (run or filtered out). */
-  declaredTitles: Map<string, Set<string>>;
+  /** Suite → every test id the loaded suites declare (run or filtered out). */
+  declaredIds: Map<string, Set<string>>;
   startedAt: string;
   durationMs: number;
   totals: Totals;
@@ -33,8 +41,8 @@ export interface RunOutcome {
 }
 
 /**
- * A test gets this long before mocha gives up on it: the suites time out their own waits, so this only
- * catches hangs, and must outlast a test that waits out a resumption window (up to 3 × --max-wait).
+ * A test body gets this long before the scheduler gives up on it: the suites time out their own waits,
+ * so this only catches hangs, and must outlast a test that waits out a resumption window (up to 3 × --max-wait).
  */
 export function hangGuardMs(maxWaitSec: number): number {
   return Math.max(30_000, 3 * maxWaitSec * 1000 + 10_000);
@@ -44,30 +52,50 @@ export function hangGuardMs(maxWaitSec: number): number {
 export async function runSuites(opts: RunSuitesOptions): Promise<RunOutcome> {
   const files = suiteFiles(opts.suites);
   const started = Date.now();
-  const capabilities = await discoverCapabilities(opts.target, opts.accounts);
-  setRunContext({ target: opts.target, accounts: opts.accounts, options: opts.options, capabilities });
+  const accounts = await AccountLeases.of(opts.accounts);
+  const capabilities = await discoverCapabilities(opts.target, accounts);
+  const env: RunEnv = { target: opts.target, accounts, options: opts.options, capabilities };
 
+  const mocha = new Mocha();
+  for (const file of files) mocha.addFile(file);
+  await mocha.loadFilesAsync();
+  const declaredIds = idsBySuite(mocha.suite);
+  applyOrder(mocha.suite, opts.order);
+  const order = testsOf(mocha.suite)
+    .map((t) => t.fullTitle())
+    .filter((title) => !opts.grep || opts.grep.test(title));
+  opts.onPlan?.(concurrencyLine(opts.jobs, accounts));
+
+  const guard = hangGuardMs(opts.options.maxWaitSec);
+  const scheduler = new Scheduler(env, order, opts.jobs, guard);
+  setRunContext({ ...env, scheduler });
   const results: TestResult[] = [];
-  const mocha = new Mocha({
-    timeout: hangGuardMs(opts.options.maxWaitSec),
-    ...(opts.grep ? { grep: opts.grep } : {}),
-    reporter: collector((result) => {
+  // The scheduler guards each body; mocha's own timeout only backs it up (body, cleanup and margin).
+  mocha.timeout(guard + 3 * opts.options.timeoutMs + 10_000);
+  if (opts.grep) mocha.grep(opts.grep);
+  mocha.reporter(
+    collector(scheduler, (result) => {
       results.push(result);
       opts.onResult?.(result);
     }),
-  });
-  for (const file of files) mocha.addFile(file);
-  await mocha.loadFilesAsync();
-  const declaredTitles = titlesBySuite(mocha.suite);
+  );
   await new Promise<void>((resolve) => mocha.run(() => resolve()));
   return {
     capabilities,
-    declaredTitles,
+    declaredIds,
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     totals: totalsOf(results),
     results,
   };
+}
+
+/** What --jobs means with these accounts: given accounts are never shared by tests running at once. */
+function concurrencyLine(jobs: number, accounts: AccountLeases): string {
+  if (jobs === 1) return "jobs 1: one test at a time";
+  const n = accounts.available;
+  if (n === "unlimited") return `jobs ${jobs}: up to ${jobs} tests at once, each with fresh accounts`;
+  return `jobs ${jobs} with ${n} given accounts: tests run side by side only on disjoint accounts, so at most ${Math.min(jobs, n)} at once, fewer while a test holds two or three`;
 }
 
 /** --grep as a regular expression; checked before any server is started or reached. */

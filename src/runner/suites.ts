@@ -3,6 +3,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Runnable, Suite, Test } from "mocha";
+import { declared } from "./dsl.js";
 import { UsageError } from "./errors.js";
 
 /** dist/suites, next to dist/src where this module is compiled to. */
@@ -52,13 +53,13 @@ export function testsOf(suite: Suite): Test[] {
   return [...suite.tests, ...suite.suites.flatMap(testsOf)];
 }
 
-/** Suite name → the titles of every test it declares. */
-export function titlesBySuite(root: Suite): Map<string, Set<string>> {
+/** Suite name → the id of every test it declares. */
+export function idsBySuite(root: Suite): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const test of testsOf(root)) {
     const suite = suiteOf(test);
     if (!out.has(suite)) out.set(suite, new Set());
-    out.get(suite)!.add(test.title);
+    out.get(suite)!.add(declared.get(test.fullTitle())?.id ?? test.title);
   }
   return out;
 }

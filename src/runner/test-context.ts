@@ -1,19 +1,28 @@
 // What a test body gets: accounts, connections it opens (all recorded in one
-// transcript and all dropped when the test ends), the run's options, skip.
+// transcript), the run's options, skip, and cleanup. When the body is done the context
+// leaves the accounts as it found them: streams it left open are acknowledged and
+// closed, Stream Management sessions it dropped are resumed and closed, the cleanups
+// the body registered (roster items it made) run, and the accounts go back.
 import type { Account } from "../harness/target.js";
 import { ConnectOptions, TestClient } from "../harness/client.js";
 import { Transcript } from "../harness/transcript.js";
-import type { RunContext } from "./context.js";
+import { sm } from "../xmpp/builders.js";
+import { predicate } from "../xmpp/match.js";
+import { NS } from "../xmpp/ns.js";
+import type { RunEnv } from "./context.js";
 import type { TestSpec } from "./dsl.js";
+import type { Lease } from "./account-leases.js";
 import { SkipTest } from "../verdict/verdict.js";
 
 export class TestContext {
   private readonly log = new Transcript();
   private readonly clients: TestClient[] = [];
+  private readonly cleanups: Array<() => Promise<void>> = [];
+  private lease?: Lease;
   private labels = 0;
 
   constructor(
-    readonly run: RunContext,
+    readonly run: RunEnv,
     readonly spec: TestSpec,
   ) {}
 
@@ -29,13 +38,18 @@ export class TestContext {
     return this.run.target.domain;
   }
 
-  /** `n` distinct accounts; skips the test when provisioning cannot give that many. */
+  /**
+   * `n` distinct accounts that no other running test holds; skips the test when
+   * provisioning cannot give that many. A test takes its accounts once.
+   */
   async accounts(n: number): Promise<Account[]> {
     const available = this.run.accounts.available;
     if (available !== "unlimited" && available < n) {
       this.skip(`needs ${n} accounts, ${available} provisioned (give more --account or use --register)`);
     }
-    return this.run.accounts.take(n);
+    if (this.lease) throw new Error(`${this.spec.id}: a test takes its accounts once (asked again for ${n})`);
+    this.lease = await this.run.accounts.lease(n);
+    return this.lease.accounts;
   }
 
   /** Opens a connection recorded in this test's transcript (default: up to resource binding). */
@@ -52,6 +66,11 @@ export class TestContext {
     return client;
   }
 
+  /** Registers an undo step (run after the test's streams are closed, last registered first). */
+  onCleanup(step: () => Promise<void>): void {
+    this.cleanups.push(step);
+  }
+
   skip(reason: string): never {
     throw new SkipTest(reason);
   }
@@ -60,8 +79,74 @@ export class TestContext {
     return this.log.format();
   }
 
-  /** Drops every connection the test opened. */
-  dispose(): void {
+  /** Drops every connection at once (the test ran out of time). */
+  abort(): void {
     for (const c of this.clients) c.kill();
+  }
+
+  /**
+   * Puts the accounts back as the test found them, within `budgetMs`; what could not
+   * be undone is noted in the transcript. Then the accounts go back to the pool.
+   */
+  async finish(budgetMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)));
+    try {
+      await Promise.race([this.undo(), deadline.then(() => this.log.add("event", "cleanup", `not finished within ${budgetMs} ms`))]);
+    } finally {
+      clearTimeout(timer);
+      this.abort();
+      await this.lease?.release();
+    }
+  }
+
+  private async undo(): Promise<void> {
+    await this.settleStreams();
+    for (const step of this.cleanups.splice(0).reverse()) {
+      await step().catch((err: unknown) => this.log.add("event", "cleanup", `failed: ${(err as Error).message}`));
+    }
+    // Connections the cleanup steps opened.
+    await this.settleStreams();
+  }
+
+  /** Every stream this test opened ends, and so does every session behind it. */
+  private async settleStreams(): Promise<void> {
+    // The last connection that enabled or resumed an SM-ID is the one serving it.
+    const owners = new Map<string, TestClient>();
+    for (const c of this.clients) if (c.sm?.id !== undefined) owners.set(c.sm.id, c);
+    const owning = new Set(owners.values());
+    await Promise.all(
+      this.clients.map(async (c) => {
+        try {
+          if (c.isOpen) await this.closeAcknowledged(c);
+          else if (c.dropped && owning.has(c) && c.sm?.resumable && c.account) await this.resumeAndClose(c);
+        } catch (err) {
+          this.log.add("event", "cleanup", `${c.label}: ${(err as Error).message}`);
+          c.kill();
+        }
+      }),
+    );
+  }
+
+  /** Acknowledges everything received (so nothing bounces or goes offline), then closes. */
+  private async closeAcknowledged(c: TestClient): Promise<void> {
+    if (c.sm) {
+      await c.drainUntilBarrier();
+      await c.send(sm.a(c.sm.handled, c.sm.ns));
+    }
+    await c.close();
+  }
+
+  /** A session the test dropped would hibernate for the server's whole window: resume it and close. */
+  private async resumeAndClose(dropped: TestClient): Promise<void> {
+    const track = dropped.sm!;
+    const c = await this.connect(dropped.account, { until: "authenticated", label: `${dropped.label}-cleanup` });
+    await c.send(sm.resume(track.id!, track.handled, track.ns));
+    const answer = await c.expect(
+      predicate("<resumed/> or <failed/>", (el) => ["resumed", "failed"].includes(el.name) || el.is("error", NS.stream)),
+    ).catch(() => undefined);
+    // <failed/> or a closed stream: the session is already gone.
+    if (answer?.name === "resumed") await this.closeAcknowledged(c);
+    else await c.close();
   }
 }

@@ -8,7 +8,7 @@ import {
 } from "./sm-helpers.js";
 
 describe(SUITE, () => {
-  conformance({ rules: ["SM-01"], title: "urn:xmpp:sm:3 is offered after authentication and not before", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.feature.after-auth-only", rules: ["SM-01"], title: "urn:xmpp:sm:3 is offered after authentication and not before", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!, { until: "authenticated" });
     const pre = c.featuresPreAuth!.getChildren("sm", SM3);
@@ -17,21 +17,21 @@ describe(SUITE, () => {
     check(post.length === 1, "SM-01", "exactly one <sm xmlns='urn:xmpp:sm:3'/> after authentication", c.featuresPostAuth!.toString());
   });
 
-  conformance({ rules: ["SM-01"], title: "the post-authentication <sm/> feature is empty (no <optional/> or <required/> since 1.6.3)", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.feature.empty", rules: ["SM-01"], title: "the post-authentication <sm/> feature is empty (no <optional/> or <required/> since 1.6.3)", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!, { until: "authenticated" });
     const feature = c.featuresPostAuth!.getChild("sm", SM3)!;
     check(feature.getChildElements().length === 0, "SM-01", "<sm xmlns='urn:xmpp:sm:3'/> with no children", feature.toString());
   });
 
-  conformance({ rules: ["SM-02"], title: "<enable/> before SASL authentication is not granted", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.enable.before-auth", rules: ["SM-02"], title: "<enable/> before SASL authentication is not granted", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!, { until: "opened" });
     await c.send(sm.enable(SM3, { resume: "true" }));
     requireNone(await sentBeforeAuthentication(c, alice!), "enabled", "SM-02", "no <enabled/> before authentication (failed or a stream error)");
   });
 
-  conformance({ rules: ["SM-02"], title: "<resume/> before SASL authentication does not resume a live session", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.resume.before-auth", rules: ["SM-02"], title: "<resume/> before SASL authentication does not resume a live session", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const owner = await t.connect(alice!);
     const enabled = await enable(owner, { resume: true });
@@ -42,7 +42,7 @@ describe(SUITE, () => {
     requireNone(await sentBeforeAuthentication(c, alice!), "resumed", "SM-02", "no <resumed/> before authentication");
   });
 
-  conformance({ rules: ["SM-03"], title: "<enable/> before resource binding is refused with <failed/>; after binding it succeeds", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.enable.before-bind", rules: ["SM-03"], title: "<enable/> before resource binding is refused with <failed/>; after binding it succeeds", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!, { until: "authenticated" });
     await c.send(sm.enable(SM3));
@@ -55,7 +55,7 @@ describe(SUITE, () => {
     await enable(c);
   });
 
-  conformance({ rules: ["SM-04"], title: "<enable/> after binding gets exactly one <enabled/>", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.enable.one-enabled", rules: ["SM-04"], title: "<enable/> after binding gets exactly one <enabled/>", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     await enable(c);
@@ -64,7 +64,7 @@ describe(SUITE, () => {
     if (extra) throw new Violation("SM-04", "one answer to <enable/>", `a second answer ${extra.toString()}`);
   });
 
-  conformance({ rules: ["SM-05"], title: "<enabled resume='true'/> carries a non-empty id", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.enable.resume-id", rules: ["SM-05"], title: "<enabled resume='true'/> carries a non-empty id", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     const enabled = await enable(c, { resume: true });
@@ -72,7 +72,7 @@ describe(SUITE, () => {
     check(typeof enabled.id === "string" && enabled.id.length > 0, "SM-05", "an id attribute on <enabled resume='true'/>", enabled.el.toString());
   });
 
-  conformance({ rules: ["SM-06", "SM-19"], title: "a session enabled without resume is acked but cannot be resumed", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.enable.without-resume", rules: ["SM-06", "SM-19"], title: "a session enabled without resume is acked but cannot be resumed", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     const enabled = await enable(c);
@@ -87,7 +87,7 @@ describe(SUITE, () => {
     requireFailed(answer, "SM-19", ["feature-not-implemented", "item-not-found"]);
   });
 
-  conformance({ rules: ["SM-07"], title: "SM-IDs are unique, also across sessions of the same full JID, and at most 4000 bytes", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.enable.unique-ids", rules: ["SM-07"], title: "SM-IDs are unique, also across sessions of the same full JID, and at most 4000 bytes", needs: [needsSm3] }, async (t) => {
     const [alice, bob] = await t.accounts(2);
     const ids: string[] = [];
     const first = await t.connect(alice!, { resource: "sm07" });
@@ -106,7 +106,7 @@ describe(SUITE, () => {
     check(long === undefined, "SM-07", "SM-IDs of at most 4000 bytes", `${Buffer.byteLength(long ?? "")} bytes`);
   });
 
-  conformance({ rules: ["SM-08"], title: "max on <enabled/> is a positive integer and location is host:port", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.enable.max-location", rules: ["SM-08"], title: "max on <enabled/> is a positive integer and location is host:port", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     const { el } = await enable(c, { resume: true });
@@ -118,7 +118,7 @@ describe(SUITE, () => {
     }
   });
 
-  conformance({ rules: ["SM-09"], title: "a second <enable/> never gets a second <enabled/>", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.enable.twice", rules: ["SM-09"], title: "a second <enable/> never gets a second <enabled/>", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     await enable(c);
@@ -126,7 +126,7 @@ describe(SUITE, () => {
     requireNone(await sentBeforeBarrier(c), "enabled", "SM-09", "failed/unexpected-request or a stream error");
   });
 
-  conformance({ rules: ["SM-09"], title: "after enabling urn:xmpp:sm:3, <enable xmlns='urn:xmpp:sm:2'/> is refused (namespaces never mix)", needs: [needsSm3, needsSm2] }, async (t) => {
+  conformance({ id: "sm.enable.no-namespace-mix", rules: ["SM-09"], title: "after enabling urn:xmpp:sm:3, <enable xmlns='urn:xmpp:sm:2'/> is refused (namespaces never mix)", needs: [needsSm3, needsSm2] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     await enable(c);

@@ -9,7 +9,7 @@ import { predicate } from "../../src/xmpp/match.js";
 import { SM3, SUITE, enable, needsSm3, requestAck, selfMessage } from "./sm-helpers.js";
 
 describe(SUITE, () => {
-  conformance({ rules: ["SM-10"], title: "<r/> right after enabling is answered with <a h='0'/>", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.ack.zero", rules: ["SM-10"], title: "<r/> right after enabling is answered with <a h='0'/>", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     await enable(c);
@@ -17,7 +17,7 @@ describe(SUITE, () => {
     check(h === 0, "SM-10", "<a h='0'/>", `h='${h}'`);
   });
 
-  conformance({ rules: ["SM-10"], title: "<r/> after k stanzas is answered with <a h='k'/>", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.ack.counts-stanzas", rules: ["SM-10"], title: "<r/> after k stanzas is answered with <a h='k'/>", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     await enable(c);
@@ -26,7 +26,7 @@ describe(SUITE, () => {
     check(h === 3, "SM-10", "<a h='3'/> after 3 stanzas", `h='${h}'`);
   });
 
-  conformance({ rules: ["SM-11"], title: "nonzas (<r/>, <a/>, CSI, whitespace) are not counted", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.ack.ignores-nonzas", rules: ["SM-11"], title: "nonzas (<r/>, <a/>, CSI, whitespace) are not counted", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     const { el } = await enable(c);
@@ -44,7 +44,7 @@ describe(SUITE, () => {
     check(h === 3, "SM-11", "<a h='3'/>: three stanzas, the nonzas in between not counted", `h='${h}'`);
   });
 
-  conformance({ rules: ["SM-11"], title: "a stanza answered with an error still counts as handled", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.ack.counts-errors", rules: ["SM-11"], title: "a stanza answered with an error still counts as handled", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     await enable(c);
@@ -56,7 +56,7 @@ describe(SUITE, () => {
     check(h === 2, "SM-11", "<a h='2'/>: the iq answered with an error counts", `h='${h}'`);
   });
 
-  conformance({ rules: ["SM-12"], title: "a stanza pipelined in the same write as <enable/> is counted", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.ack.pipelined-enable", rules: ["SM-12"], title: "a stanza pipelined in the same write as <enable/> is counted", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     await c.sendPipelined([sm.enable(SM3), selfMessage(c, "pipelined")]);
@@ -65,7 +65,7 @@ describe(SUITE, () => {
     check(h === 1, "SM-12", "<a h='1'/>: the counter starts when <enable/> is received", `h='${h}'`);
   });
 
-  conformance({ rules: ["SM-13", "SM-14"], title: "every h is an unsignedInt and never goes down within a session", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.ack.monotonic", rules: ["SM-13", "SM-14"], title: "every h is an unsignedInt and never goes down within a session", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     await enable(c);
@@ -80,7 +80,7 @@ describe(SUITE, () => {
     }
   });
 
-  conformance({ rules: ["SM-15"], title: "an <a/> acknowledging more than was sent ends the stream with handled-count-too-high", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.ack.too-high", rules: ["SM-15"], title: "an <a/> acknowledging more than was sent ends the stream with handled-count-too-high", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     const { el } = await enable(c);

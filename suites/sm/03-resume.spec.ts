@@ -12,7 +12,7 @@ import {
 const needs = [needsSm3, { accounts: 1 }];
 
 describe(SUITE, () => {
-  conformance({ rules: ["SM-16", "SM-25"], title: "after a TCP drop, <resume/> gets <resumed/> with the same previd and the server's h", needs }, async (t) => {
+  conformance({ id: "sm.resume.after-drop", rules: ["SM-16", "SM-25"], title: "after a TCP drop, <resume/> gets <resumed/> with the same previd and the server's h", needs }, async (t) => {
     const [alice] = await t.accounts(1);
     const { c, id } = await resumable(t, alice!);
     for (let i = 0; i < 3; i++) await c.send(selfMessage(c, `before drop ${i}`));
@@ -24,7 +24,7 @@ describe(SUITE, () => {
     check(answer.attrs.h === "3", "SM-16", "h='3' (stanzas handled on the old stream)", answer.toString());
   });
 
-  conformance({ rules: ["SM-16"], title: "<resumed/> carries h='0' when nothing was sent on the old stream", needs }, async (t) => {
+  conformance({ id: "sm.resume.h-zero", rules: ["SM-16"], title: "<resumed/> carries h='0' when nothing was sent on the old stream", needs }, async (t) => {
     const [alice] = await t.accounts(1);
     const { c, id, enabled } = await resumable(t, alice!);
     c.kill();
@@ -32,7 +32,7 @@ describe(SUITE, () => {
     check(answer.name === "resumed" && answer.attrs.h === "0", "SM-16", `<resumed previd='${id}' h='0'/>`, answer.toString());
   });
 
-  conformance({ rules: ["SM-16"], title: "<resume/> pipelined with the post-SASL stream restart is resumed", needs }, async (t) => {
+  conformance({ id: "sm.resume.pipelined", rules: ["SM-16"], title: "<resume/> pipelined with the post-SASL stream restart is resumed", needs }, async (t) => {
     const [alice] = await t.accounts(1);
     const { c, id, enabled } = await resumable(t, alice!);
     await c.send(selfMessage(c));
@@ -44,7 +44,7 @@ describe(SUITE, () => {
     check(answer.name === "resumed" && answer.attrs.h === "1", "SM-16", `<resumed previd='${id}' h='1'/>`, answer.toString());
   });
 
-  conformance({ rules: ["SM-17"], title: "unacknowledged stanzas are re-sent in order after resuming; acknowledged ones are not", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
+  conformance({ id: "sm.resume.resend-unacked", rules: ["SM-17"], title: "unacknowledged stanzas are re-sent in order after resuming; acknowledged ones are not", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
     const [alice, bob] = await t.accounts(2);
     const { c, id, enabled } = await resumable(t, alice!);
     const b = await t.connect(bob!);
@@ -63,7 +63,7 @@ describe(SUITE, () => {
     check(JSON.stringify(redelivered) === JSON.stringify(want), "SM-17", `re-sent in order: ${want.join(", ")}`, `re-sent: ${redelivered.join(", ") || "nothing"}`);
   });
 
-  conformance({ rules: ["SM-17"], title: "stanzas sent to a dropped session are delivered when it resumes", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
+  conformance({ id: "sm.resume.while-away", rules: ["SM-17"], title: "stanzas sent to a dropped session are delivered when it resumes", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
     const [alice, bob] = await t.accounts(2);
     const { c, id, enabled } = await resumable(t, alice!);
     const b = await t.connect(bob!);
@@ -85,7 +85,7 @@ describe(SUITE, () => {
     check(want.every((w) => got.includes(w)), "SM-17", `delivered after resuming: ${want.join(", ")}`, `delivered: ${got.join(", ") || "nothing"}`);
   });
 
-  conformance({ rules: ["SM-18"], title: "the server's counter carries over a resumption", needs }, async (t) => {
+  conformance({ id: "sm.resume.counter-carries", rules: ["SM-18"], title: "the server's counter carries over a resumption", needs }, async (t) => {
     const [alice] = await t.accounts(1);
     const { c, id, enabled } = await resumable(t, alice!);
     for (let i = 0; i < 2; i++) await c.send(selfMessage(c));
@@ -100,14 +100,14 @@ describe(SUITE, () => {
     check(h === 5, "SM-18", "<a h='5'/>: 2 before the drop + the barrier + 2 after", `h='${h}'`);
   });
 
-  conformance({ rules: ["SM-20"], title: "<resume/> with an unknown previd fails with item-not-found and no h", needs }, async (t) => {
+  conformance({ id: "sm.resume.unknown-previd", rules: ["SM-20"], title: "<resume/> with an unknown previd fails with item-not-found and no h", needs }, async (t) => {
     const [alice] = await t.accounts(1);
     const { answer } = await resumeAs(t, alice!, `no-such-${randomBytes(8).toString("hex")}`, 0);
     requireFailed(answer, "SM-20", ["item-not-found"]);
     check(answer.attrs.h === undefined, "SM-20", "no h on <failed/> for a never-known previd", answer.toString());
   });
 
-  conformance({ rules: ["SM-21"], title: "after a failed resume the stream stays authenticated: bind and enable work", needs }, async (t) => {
+  conformance({ id: "sm.resume.failed-stays-authenticated", rules: ["SM-21"], title: "after a failed resume the stream stays authenticated: bind and enable work", needs }, async (t) => {
     const [alice] = await t.accounts(1);
     const { c, answer } = await resumeAs(t, alice!, `no-such-${randomBytes(8).toString("hex")}`, 0);
     check(answer.name === "failed", "SM-20", "<failed/>", answer.toString());
@@ -115,7 +115,7 @@ describe(SUITE, () => {
     await enable(c);
   });
 
-  conformance({ rules: ["SM-22"], title: "resuming while the old connection is open closes it with a conflict stream error", needs }, async (t) => {
+  conformance({ id: "sm.resume.conflict", rules: ["SM-22"], title: "resuming while the old connection is open closes it with a conflict stream error", needs }, async (t) => {
     const [alice] = await t.accounts(1);
     const { c, id, enabled } = await resumable(t, alice!);
     await c.drainUntilBarrier();
@@ -133,7 +133,7 @@ describe(SUITE, () => {
     check(await c.waitClosed(), "SM-22", "the old stream closed", "still open");
   });
 
-  conformance({ rules: ["SM-15"], title: "<resume/> with an h above what the server sent is not resumed", needs }, async (t) => {
+  conformance({ id: "sm.resume.h-too-high", rules: ["SM-15"], title: "<resume/> with an h above what the server sent is not resumed", needs }, async (t) => {
     const [alice] = await t.accounts(1);
     const { c, id, enabled } = await resumable(t, alice!);
     await c.drainUntilBarrier();
@@ -146,7 +146,7 @@ describe(SUITE, () => {
     }
   });
 
-  conformance({ rules: ["SM-28"], title: "another account cannot resume a session; the owner's session is untouched", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
+  conformance({ id: "sm.resume.other-account", rules: ["SM-28"], title: "another account cannot resume a session; the owner's session is untouched", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
     const [alice, mallory] = await t.accounts(2);
     const { c, id, enabled } = await resumable(t, alice!);
     const { answer } = await resumeAs(t, mallory!, id, 0);
@@ -158,7 +158,7 @@ describe(SUITE, () => {
     check(own.name === "resumed", "SM-28", "the owner still resumes its session", own.toString());
   });
 
-  conformance({ rules: ["SM-29"], title: "<resume/> after binding a resource is refused", needs }, async (t) => {
+  conformance({ id: "sm.resume.after-bind", rules: ["SM-29"], title: "<resume/> after binding a resource is refused", needs }, async (t) => {
     const [alice] = await t.accounts(1);
     const { c, id, enabled } = await resumable(t, alice!);
     c.kill();

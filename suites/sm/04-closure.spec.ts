@@ -13,6 +13,7 @@ import {
   SM3, SUITE, attemptResume, checkFailedCondition, needsSm3, requestAck, requireFailed, resumable, resumableShort, resumeAs,
   selfMessage, smAnswer, waitProtocolTimer, watchedResumable,
 } from "./sm-helpers.js";
+import { endOtherSessions } from "../common/accounts.js";
 
 /** Margin past an announced window before calling it expired. */
 const EXPIRY_MARGIN_MS = 1000;
@@ -46,7 +47,7 @@ async function requireAccountedFor(t: TestContext, sender: TestClient, recipient
 }
 
 describe(SUITE, () => {
-  conformance({ rules: ["SM-20"], title: "<resume/> after the window expired fails with item-not-found (h, if given, is the handled count)", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.expiry.resume-fails", rules: ["SM-20"], title: "<resume/> after the window expired fails with item-not-found (h, if given, is the handled count)", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const { c, id, max } = await resumableShort(t, alice!);
     for (let i = 0; i < 2; i++) await c.send(selfMessage(c));
@@ -61,7 +62,7 @@ describe(SUITE, () => {
     }
   });
 
-  conformance({ rules: ["SM-23"], title: "contacts see no unavailable presence across a drop and a resume", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
+  conformance({ id: "sm.presence.no-flap", rules: ["SM-23"], title: "contacts see no unavailable presence across a drop and a resume", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
     const { account: alice, c: a, contact, enabled, id } = await watchedResumable(t);
     await a.drainUntilBarrier();
     a.kill();
@@ -70,7 +71,7 @@ describe(SUITE, () => {
     await contact.expectNothing({ name: "presence", attrs: { from: a.jid!, type: "unavailable" } }, "SM-23");
   });
 
-  conformance({ rules: ["SM-24"], title: "every <failed/> carries a stanza error condition", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.failed.condition", rules: ["SM-24"], title: "every <failed/> carries a stanza error condition", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!, { until: "authenticated" });
     await c.send(sm.enable(SM3));
@@ -82,7 +83,7 @@ describe(SUITE, () => {
     failures.forEach(checkFailedCondition);
   });
 
-  conformance({ rules: ["SM-25"], title: "a cleanly closed session cannot be resumed", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.close.not-resumable", rules: ["SM-25"], title: "a cleanly closed session cannot be resumed", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const { c, id } = await resumable(t, alice!);
     await c.close();
@@ -90,15 +91,16 @@ describe(SUITE, () => {
     requireFailed(answer, "SM-25", ["item-not-found"]);
   });
 
-  conformance({ rules: ["SM-25"], title: "contacts receive unavailable presence when a resumable session closes cleanly", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
+  conformance({ id: "sm.close.unavailable", rules: ["SM-25"], title: "contacts receive unavailable presence when a resumable session closes cleanly", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
     const { c: a, contact } = await watchedResumable(t);
     const from = a.jid!;
     await a.close();
     await contact.expect({ name: "presence", attrs: { from, type: "unavailable" } }, { rule: "SM-25" });
   });
 
-  conformance({ rules: ["SM-26"], title: "a message left unacknowledged when the window expires is bounced or stored, not lost", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
+  conformance({ id: "sm.expiry.no-loss", rules: ["SM-26"], title: "a message left unacknowledged when the window expires is bounced or stored, not lost", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
     const [alice, bob] = await t.accounts(2);
+    await endOtherSessions(t, alice!);
     const { c, max } = await resumableShort(t, alice!);
     const b = await t.connect(bob!);
     c.kill();
@@ -108,8 +110,9 @@ describe(SUITE, () => {
     await requireAccountedFor(t, b, alice!, [m]);
   });
 
-  conformance({ rules: ["SM-26", "SM-17"], title: "after more stanzas than the queue limit went unacknowledged, none is lost across a drop", needs: [needsSm3, { accounts: 2 }, { smQueueLimit: true }] }, async (t) => {
+  conformance({ id: "sm.queue.overflow-no-loss", rules: ["SM-26", "SM-17"], title: "after more stanzas than the queue limit went unacknowledged, none is lost across a drop", needs: [needsSm3, { accounts: 2 }, { smQueueLimit: true }] }, async (t) => {
     const [alice, bob] = await t.accounts(2);
+    await endOtherSessions(t, alice!);
     const { c, id } = await resumable(t, alice!);
     const b = await t.connect(bob!);
     const sent: Element[] = [];
@@ -134,7 +137,7 @@ describe(SUITE, () => {
     await requireAccountedFor(t, b, alice!, sent);
   });
 
-  conformance({ rules: ["SM-27"], title: "a session is still resumable at 80% of the announced window", needs: [needsSm3] }, async (t) => {
+  conformance({ id: "sm.expiry.resumable-at-80", rules: ["SM-27"], title: "a session is still resumable at 80% of the announced window", needs: [needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const { c, id, max, enabled } = await resumableShort(t, alice!);
     c.kill();

@@ -31,7 +31,7 @@ function requestsIn(elements: Element[]): number[] {
 }
 
 describe(SUITE, () => {
-  conformance({ rules: ["SM-04", "SM-10"], title: "urn:xmpp:sm:2: <enable/> gets <enabled/> and <r/> counts stanzas", needs: [needsSm2] }, async (t) => {
+  conformance({ id: "sm.v2.enable-ack", rules: ["SM-04", "SM-10"], title: "urn:xmpp:sm:2: <enable/> gets <enabled/> and <r/> counts stanzas", needs: [needsSm2] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     await enable(c, { ns: SM2 });
@@ -40,7 +40,7 @@ describe(SUITE, () => {
     check(h === 2, "SM-10", "<a xmlns='urn:xmpp:sm:2' h='2'/>", `h='${h}'`);
   });
 
-  conformance({ rules: ["SM-16"], title: "urn:xmpp:sm:2: a dropped session resumes in its own namespace", needs: [needsSm2] }, async (t) => {
+  conformance({ id: "sm.v2.resume", rules: ["SM-16"], title: "urn:xmpp:sm:2: a dropped session resumes in its own namespace", needs: [needsSm2] }, async (t) => {
     const [alice] = await t.accounts(1);
     const { c, id, enabled } = await resumable(t, alice!, { ns: SM2 });
     await c.send(selfMessage(c));
@@ -50,7 +50,7 @@ describe(SUITE, () => {
     check(answer.name === "resumed" && answer.getNS() === SM2 && answer.attrs.h === "1", "SM-16", "<resumed xmlns='urn:xmpp:sm:2' h='1'/>", answer.toString());
   });
 
-  conformance({ rules: ["SM-09"], title: "after enabling urn:xmpp:sm:2, <enable xmlns='urn:xmpp:sm:3'/> is refused", needs: [needsSm2, needsSm3] }, async (t) => {
+  conformance({ id: "sm.v2.no-namespace-mix", rules: ["SM-09"], title: "after enabling urn:xmpp:sm:2, <enable xmlns='urn:xmpp:sm:3'/> is refused", needs: [needsSm2, needsSm3] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     await enable(c, { ns: SM2 });
@@ -58,7 +58,7 @@ describe(SUITE, () => {
     requireNone(await sentBeforeBarrier(c), "enabled", "SM-09", "failed/unexpected-request or a stream error");
   });
 
-  conformance({ rules: ["SM1-01"], title: "urn:xmpp:sm:1: offered only after authentication, with max when resumption is granted", needs: [needsSm1] }, async (t) => {
+  conformance({ id: "sm.v1.feature", rules: ["SM1-01"], title: "urn:xmpp:sm:1: offered only after authentication, with max when resumption is granted", needs: [needsSm1] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     check(!c.featuresPreAuth!.getChild("sm", SM1), "SM1-01", "no urn:xmpp:sm:1 feature before authentication", c.featuresPreAuth!.toString());
@@ -70,7 +70,7 @@ describe(SUITE, () => {
     if (enabled.resume) check(/^[1-9]\d*$/.test(feature.attrs.max ?? ""), "SM1-01", "max on the feature of a server that grants resumption", feature.toString());
   });
 
-  conformance({ rules: ["SM1-02", "SM1-03"], title: "urn:xmpp:sm:1: <r u/> is acknowledged with h >= u", needs: [needsSm1] }, async (t) => {
+  conformance({ id: "sm.v1.ack", rules: ["SM1-02", "SM1-03"], title: "urn:xmpp:sm:1: <r u/> is acknowledged with h >= u", needs: [needsSm1] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!);
     await enable(c, { ns: SM1 });
@@ -82,7 +82,7 @@ describe(SUITE, () => {
     }
   });
 
-  conformance({ rules: ["SM1-04", "SM1-05", "SM1-06"], title: "urn:xmpp:sm:1: resumption returns the previd and the last u received", needs: [needsSm1] }, async (t) => {
+  conformance({ id: "sm.v1.resume", rules: ["SM1-04", "SM1-05", "SM1-06"], title: "urn:xmpp:sm:1: resumption returns the previd and the last u received", needs: [needsSm1] }, async (t) => {
     const [alice] = await t.accounts(1);
     const { c, id } = await resumable(t, alice!, { ns: SM1 });
     await c.send(selfMessage(c));
@@ -94,7 +94,7 @@ describe(SUITE, () => {
     if (answer.attrs.h !== undefined) check(answer.attrs.h === "3", "SM1-06", "h='3', the last u the client sent", answer.toString());
   });
 
-  conformance({ rules: ["SM1-05"], title: "urn:xmpp:sm:1: an unknown previd fails with item-not-found", needs: [needsSm1] }, async (t) => {
+  conformance({ id: "sm.v1.unknown-previd", rules: ["SM1-05"], title: "urn:xmpp:sm:1: an unknown previd fails with item-not-found", needs: [needsSm1] }, async (t) => {
     const [alice] = await t.accounts(1);
     const c = await t.connect(alice!, { until: "authenticated" });
     await c.send(sm.resume("no-such-session", 0, SM1));
@@ -102,7 +102,7 @@ describe(SUITE, () => {
     requireFailed(answer, "SM1-05", ["item-not-found"]);
   });
 
-  conformance({ rules: ["SM1-07", "SM1-08"], title: "urn:xmpp:sm:1: the server's u strictly increases and unacknowledged stanzas are re-sent", needs: [needsSm1, { accounts: 2 }] }, async (t) => {
+  conformance({ id: "sm.v1.resend", rules: ["SM1-07", "SM1-08"], title: "urn:xmpp:sm:1: the server's u strictly increases and unacknowledged stanzas are re-sent", needs: [needsSm1, { accounts: 2 }] }, async (t) => {
     const [alice, bob] = await t.accounts(2);
     const { c, id } = await resumable(t, alice!, { ns: SM1 });
     const b = await t.connect(bob!);

@@ -4,8 +4,9 @@ import type { Account } from "../../src/harness/target.js";
 import type { TestContext } from "../../src/runner/test-context.js";
 import type { Need } from "../../src/runner/needs.js";
 import { check, Violation } from "../../src/verdict/verdict.js";
-import { ABSENT, predicate } from "../../src/xmpp/match.js";
-import { Element, xml } from "../../src/xmpp/element.js";
+import { predicate } from "../../src/xmpp/match.js";
+import { Element } from "../../src/xmpp/element.js";
+import { endOtherSessions, ensureMutualSubscription } from "../common/accounts.js";
 import { message, newId, sm } from "../../src/xmpp/builders.js";
 import { NS, STANZA_CONDITIONS, SmNamespace } from "../../src/xmpp/ns.js";
 import { parseH } from "../../src/xmpp/sm-counter.js";
@@ -65,12 +66,13 @@ export async function resumable(t: TestContext, account: Account, opts: { max?: 
   return enableResumable(t, await t.connect(account), opts);
 }
 
-/** A resumable session of a fresh account whose presence a mutual contact watches. */
+/** A resumable session, the account's only one, whose presence a mutual contact watches. */
 export async function watchedResumable(t: TestContext) {
   const [account, other] = await t.accounts(2);
+  await endOtherSessions(t, account!);
   const c = await t.connect(account!);
   const contact = await t.connect(other!);
-  await subscribeMutually(c, contact);
+  await ensureMutualSubscription(t, c, contact);
   return { account: account!, contact, ...(await enableResumable(t, c)) };
 }
 
@@ -162,22 +164,6 @@ export async function deliver(from: TestClient, to: TestClient, n: number, tag: 
   }
   for (const m of sent) await to.expect({ name: "message", attrs: { id: m.attrs.id! } }, { rule: "RFC6120-routing" });
   return sent;
-}
-
-/**
- * Mutual presence subscription between two bound clients. Both send initial presence
- * first: servers deliver subscription requests to available resources only.
- */
-export async function subscribeMutually(a: TestClient, b: TestClient): Promise<void> {
-  await a.send(xml("presence"));
-  await b.send(xml("presence"));
-  for (const [x, y] of [[a, b], [b, a]] as const) {
-    await x.send(xml("presence", { to: y.bareJid!, type: "subscribe" }));
-    await y.expect({ name: "presence", attrs: { type: "subscribe" } }, { rule: "RFC6121-subscribe" });
-    await y.send(xml("presence", { to: x.bareJid!, type: "subscribed" }));
-    // Approving sends the approver's presence to the new subscriber.
-    await x.expect({ name: "presence", attrs: { from: y.jid!, type: ABSENT } }, { rule: "RFC6121-presence" });
-  }
 }
 
 /** Resolves after `ms`: only for waiting out a protocol timer the test itself asked to be short. */
