@@ -1,6 +1,6 @@
-// Benchmark: SM suite wall time, logins per second and one loopback round trip,
-// measured in the same run against the embedded reference server and printed as
-// ratios to the round trip, so that results compare across machines.
+// Benchmark: SM suite wall time with one test at a time and with four, logins per
+// second and one loopback round trip, measured in the same run against the embedded
+// reference server and printed as ratios, so that results compare across machines.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
@@ -28,22 +28,30 @@ async function main(): Promise<void> {
     for (let i = 0; i < LOGINS; i++) (await TestClient.connect(target, account)).kill();
     const loginMs = (performance.now() - t0) / LOGINS;
 
-    t0 = performance.now();
-    const run = spawnSync(process.execPath, [cli, "run", "--suite", "sm", "--reports", "reports/bench"], { encoding: "utf8" });
-    const suiteMs = performance.now() - t0;
-    if (run.status !== 0) throw new Error(`SM suite run failed (exit ${run.status}):\n${run.stdout.slice(-2000)}`);
+    const serialMs = suiteRun(1);
+    const parallelMs = suiteRun(4);
 
     const rows: Array<[string, number, string]> = [
       ["loopback round trip (ping iq)", rttMs, "1"],
       ["login (connect, SASL SCRAM-SHA-1, bind)", loginMs, (loginMs / rttMs).toFixed(1)],
-      ["SM suite, whole run (process start to exit)", suiteMs, (suiteMs / rttMs).toFixed(0)],
+      ["SM suite, --jobs 1 (process start to exit)", serialMs, (serialMs / rttMs).toFixed(0)],
+      ["SM suite, --jobs 4 (process start to exit)", parallelMs, (parallelMs / rttMs).toFixed(0)],
     ];
     console.log("measure                                          ms        ratio to round trip");
     for (const [name, ms, ratio] of rows) console.log(`${name.padEnd(48)} ${ms.toFixed(3).padStart(10)}  ${ratio}`);
     console.log(`logins per second: ${(1000 / loginMs).toFixed(0)}`);
+    console.log(`SM suite, --jobs 1 / --jobs 4: ${(serialMs / parallelMs).toFixed(2)}`);
   } finally {
     await server.stop();
   }
+}
+
+/** Wall time of the SM suite in a process of its own, with `jobs` tests at once. */
+function suiteRun(jobs: number): number {
+  const t0 = performance.now();
+  const run = spawnSync(process.execPath, [cli, "run", "--suite", "sm", "--jobs", String(jobs), "--reports", `reports/bench/jobs-${jobs}`], { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`SM suite run with --jobs ${jobs} failed (exit ${run.status}):\n${run.stdout.slice(-2000)}`);
+  return performance.now() - t0;
 }
 
 main().catch((err: unknown) => {

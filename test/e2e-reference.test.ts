@@ -7,6 +7,7 @@ import { SaxesParser } from "saxes";
 import { cli, tempDir } from "./cli-process.js";
 
 interface ResultRow {
+  id: string;
   suite: string;
   test: string;
   rules: string[];
@@ -17,12 +18,27 @@ interface ResultRow {
 describe("all suites against the reference server", function () {
   this.timeout(300_000);
   const dir = tempDir("xc-ref-");
+  const serialDir = tempDir("xc-ref-serial-");
   let results: ResultRow[] = [];
+  let serial: ResultRow[] = [];
 
   before(async () => {
-    const run = await cli("run", "--reports", dir);
+    // The default (several tests at once) and one test at a time, side by side.
+    const [run, serialRun] = await Promise.all([cli("run", "--reports", dir), cli("run", "--jobs", "1", "--reports", serialDir)]);
     expect(run.code, `run exited ${run.code}\n${run.stdout.slice(-4000)}\n${run.stderr}`).to.equal(0);
+    expect(serialRun.code, `run --jobs 1 exited ${serialRun.code}\n${serialRun.stdout.slice(-4000)}`).to.equal(0);
     results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")).results;
+    serial = JSON.parse(readFileSync(join(serialDir, "results.json"), "utf8")).results;
+  });
+
+  it("gives the same verdict per test with --jobs 1 as with the default --jobs 4", () => {
+    const verdicts = (rows: ResultRow[]) => Object.fromEntries(rows.map((r) => [r.id, r.status]));
+    expect(verdicts(results)).to.deep.equal(verdicts(serial));
+  });
+
+  it("gives every test a unique stable id, prefixed by its suite", () => {
+    expect(new Set(results.map((r) => r.id)).size).to.equal(results.length);
+    for (const r of results) expect(r.id.startsWith(`${r.suite}.`), r.id).to.equal(true);
   });
 
   it("passes every test, none skipped, with at least 35 SM tests", () => {

@@ -77,11 +77,15 @@ export async function watchedResumable(t: TestContext) {
 }
 
 /**
- * Like `resumable`, with a resumption window short enough to wait out: asks for
- * `max` within --max-wait and skips when the server announces a longer one.
+ * Like `resumable`, with a resumption window short enough to wait out and at least
+ * `minSeconds` long: asks for `max` within --max-wait and skips when the server
+ * announces a longer window, or one shorter than the test needs on this link.
  */
-export async function resumableShort(t: TestContext, account: Account) {
-  const wanted = Math.max(1, Math.min(2, t.options.maxWaitSec));
+export async function resumableShort(t: TestContext, account: Account, minSeconds = 1) {
+  if (minSeconds > t.options.maxWaitSec) {
+    t.skip(`on this link the test needs a resumption window of at least ${minSeconds} s, longer than --max-wait ${t.options.maxWaitSec} s`);
+  }
+  const wanted = Math.max(minSeconds, Math.min(2, t.options.maxWaitSec));
   const session = await resumable(t, account, { max: wanted });
   const max = session.enabled.max;
   if (max === undefined) t.skip("the target announced no resumption window (max) on <enabled/>");
@@ -89,6 +93,7 @@ export async function resumableShort(t: TestContext, account: Account) {
   if (max > t.options.maxWaitSec) {
     t.skip(`the target's resumption window is ${max} s, longer than --max-wait ${t.options.maxWaitSec} s`);
   }
+  if (max < minSeconds) t.skip(`the target granted max='${max}' when asked for ${wanted} s; on this link the test needs at least ${minSeconds} s`);
   return { ...session, max };
 }
 
@@ -113,20 +118,30 @@ export function selfMessage(c: TestClient, body = "sm"): Element {
  */
 export async function attemptResume(t: TestContext, account: Account, previd: string, h: number, ns: SmNamespace = SM3, previous?: TestClient) {
   const c = await t.connect(account, { until: "authenticated" });
+  return { c, answer: await sendResume(c, previd, h, ns, previous) };
+}
+
+/** Sends <resume/> on an authenticated stream; the answer, or undefined when the server closed the stream. */
+export async function sendResume(c: TestClient, previd: string, h: number, ns: SmNamespace = SM3, previous?: TestClient) {
   await c.send(sm.resume(previd, h, ns));
   const answer = await c.expect(smAnswer(ns, "resumed", "failed"), { rule: "SM-16" }).catch((err: unknown) => {
     if (c.streamClosed) return undefined;
     throw err;
   });
   if (answer?.name === "resumed" && previous?.jid) c.jid = previous.jid;
-  return { c, answer };
+  return answer;
 }
 
 /** attemptResume, where closing the stream without <resumed/> or <failed/> breaks SM-24. */
 export async function resumeAs(t: TestContext, account: Account, previd: string, h: number, ns: SmNamespace = SM3, previous?: TestClient) {
   const { c, answer } = await attemptResume(t, account, previd, h, ns, previous);
+  return { c, answer: requireAnswer(c, answer) };
+}
+
+/** SM-24: the server answers <resume/> with <resumed/> or <failed/>, not by closing the stream. */
+export function requireAnswer(c: TestClient, answer: Element | undefined): Element {
   if (!answer) throw new Violation("SM-24", "<resumed/> or <failed/> in answer to <resume/>", `the stream closed with no answer${c.streamError ? ` after ${c.streamError.toString()}` : ""}`);
-  return { c, answer };
+  return answer;
 }
 
 /** The stanza error condition inside a <failed/>, if any. */
