@@ -21,4 +21,20 @@ describe("run --target against serve", function () {
       }
     });
   }
+
+  it("--fail-on-skip exits 1 and names each skipped test with its reason", async () => {
+    const { child, port } = await serve("--port", "0", "--user", "alice:pw", "--user", "bob:pw");
+    try {
+      const target = ["--target", `127.0.0.1:${port}`, "--domain", "localhost", "--account", "alice:pw", "--account", "bob:pw", "--reports", tempDir("xc-skip-")];
+      // Without --sm-queue-limit the queue-overflow test cannot run against a target.
+      const grep = ["--grep", "sm\\.queue\\.overflow"];
+      const plain = await cli("run", ...target, ...grep);
+      expect(plain.code, plain.stdout).to.equal(0);
+      const strict = await cli("run", ...target, ...grep, "--fail-on-skip");
+      expect(strict.code, strict.stdout).to.equal(1);
+      expect(strict.stdout).to.match(/SKIPPED sm\.queue\.overflow-no-loss .*queue limit is unknown/);
+    } finally {
+      child.kill("SIGTERM");
+    }
+  });
 });
