@@ -101,7 +101,7 @@ describe("runner reporters", () => {
     expect(md).to.include("## Stream Management");
     expect(md).to.include("| ✅ pass | SM-10 SM-11 | server answers &lt;r/> | 12 |");
     expect(md).to.include("| ⏭ skip | PAM-3 | lists subscriptions \\| all | 0 |");
-    expect(md).to.include("Rule **SM-20** violated.");
+    expect(md).to.include("Rule **SM-20** violated: ");
     expect(md).to.include("```\n<a h='2'/>\n```");
     expect(md).to.include("- PAM-3: lists subscriptions | all: needs 2 accounts, 1 provisioned");
   });
