@@ -136,13 +136,13 @@ export const SPECS: readonly Spec[] = [
     spec: "RFC 6120",
     title: "XMPP Core",
     url: RFC6120.url,
-    note: "Preconditions the SM tests rely on. A test fails with one of these IDs when the server breaks the precondition before the Stream Management rule under test could be observed.",
+    note: "Preconditions the SM tests rely on along the way; no test declares them. A test fails with one of these IDs when the server breaks the precondition before the Stream Management rule under test could be observed.",
   },
   {
     spec: "RFC 6121",
     title: "XMPP Instant Messaging and Presence",
     url: RFC6121.url,
-    note: "Preconditions of the presence tests (SM-23, SM-25): a mutual subscription is set up first.",
+    note: "Preconditions of the tests in which a contact watches presence (SM-23, SM-25), which first subscribe two accounts to each other; no test declares them.",
   },
 ];
 
