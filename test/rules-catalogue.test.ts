@@ -96,6 +96,17 @@ describe("rule catalogue", function () {
     }
   });
 
+  it("list --rules prints one reference line per rule, and the catalogue itself with --json", async () => {
+    const text = await cli("list", "--rules");
+    expect(text.code, text.stderr).to.equal(0);
+    expect(text.stdout).to.equal(RULES.map((r) => `${ruleReference(r.id)}\n`).join(""));
+    const json = await cli("list", "--rules", "--json");
+    expect(json.code, json.stderr).to.equal(0);
+    expect(JSON.parse(json.stdout)).to.deep.equal(RULES);
+    const both = await cli("list", "--rules", "--faults");
+    expect([both.code, both.stdout, both.stderr]).to.deep.equal([2, "", "xmpp-conformance: --rules and --faults are two lists: give one\n"]);
+  });
+
   it("formats a one-line reference, and none for an unknown ID", () => {
     expect(ruleReference("SM-22")).to.equal(
       "SM-22 (XEP-0198 1.6.3 §5, SHOULD): When a session is resumed while its old connection is still open, the server sends a conflict stream error on the old stream and closes it. https://xmpp.org/extensions/xep-0198.html#resumption",
