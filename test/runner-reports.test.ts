@@ -82,7 +82,7 @@ describe("runner reporters", () => {
     expect(xml).to.include('tests="0"');
   });
 
-  it("results.json keeps DESIGN's field names", () => {
+  it("results.json keeps its field names", () => {
     const doc = JSON.parse(resultsJson(report(results)));
     expect(Object.keys(doc)).to.deep.equal(["target", "capabilities", "startedAt", "durationMs", "totals", "results"]);
     expect(doc.totals).to.deep.equal({ passed: 1, failed: 1, skipped: 1 });
