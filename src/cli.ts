@@ -81,12 +81,13 @@ await yargs(hideBin(process.argv))
   )
   .command(
     "list",
-    "list every test with its rule IDs and what it needs",
+    "list every test with its rule IDs and what it needs (or, with --faults or --rules, the fault switches or the rules)",
     (y) =>
       y
         .option("suite", { type: "string", array: true, default: [] as string[], describe: "suite to list (repeatable or comma-separated; default: all)" })
         .option("json", { type: "boolean", default: false, describe: "print JSON instead of a table" })
-        .option("faults", { type: "boolean", default: false, describe: "list the reference server's fault switches (for --fault) with the rules each breaks" }),
+        .option("faults", { type: "boolean", default: false, describe: "list the reference server's fault switches (for --fault) with the rules each breaks" })
+        .option("rules", { type: "boolean", default: false, describe: "list the rule catalogue: each rule ID with its specification, section, level, statement and link" }),
     (argv) => exitWith(() => listCommand(argv)),
   )
   .fail((msg, err) => die(err ?? new UsageError(msg)))

@@ -85,7 +85,7 @@ describe("runner reporters", () => {
     expect(xml).to.include('tests="0"');
   });
 
-  it("results.json keeps DESIGN's field names", () => {
+  it("results.json keeps its field names", () => {
     const doc = JSON.parse(resultsJson(report(results)));
     expect(Object.keys(doc)).to.deep.equal(["target", "capabilities", "startedAt", "durationMs", "order", "jobs", "totals", "results"]);
     expect(doc.order).to.deep.equal({ mode: "random", seed: 42 });
@@ -105,7 +105,7 @@ describe("runner reporters", () => {
     expect(md).to.include("## Stream Management");
     expect(md).to.include("| ✅ pass | sm.ack.answers | SM-10 SM-11 | server answers &lt;r/> | 12 |");
     expect(md).to.include("| ⏭ skip | pam.list.all | PAM-3 | lists subscriptions \\| all | 0 |");
-    expect(md).to.include("Rule **SM-20** violated.");
+    expect(md).to.include("Rule **SM-20** violated: ");
     expect(md).to.include("```\n<a h='2'/>\n```");
     expect(md).to.include("- pam.list.all PAM-3: lists subscriptions | all: needs 2 accounts, 1 provisioned");
   });

@@ -1,4 +1,4 @@
-// results.json: the machine-readable record, with the field names DESIGN.md promises.
+// results.json: the machine-readable record; tools read its field names, so they stay stable.
 import type { RunReport } from "./results.js";
 
 export function resultsJson(report: RunReport): string {

@@ -3,6 +3,7 @@ import type { Capabilities, DiscoInfo, FeatureSeen } from "./capabilities.js";
 import { bySuite, type RunReport, type TestResult } from "./results.js";
 import { totalsLine } from "./report-console.js";
 import { expectationsHold, type ExpectationReport } from "./expectations.js";
+import { rule, ruleSource } from "../rules/catalogue.js";
 
 const VERDICT = { passed: "✅ pass", failed: "❌ fail", skipped: "⏭ skip" } as const;
 
@@ -54,7 +55,14 @@ function expectationLines(e: ExpectationReport): string[] {
 function failureLines(r: TestResult): string[] {
   const f = r.failure;
   if (!f?.rule) return [fenced(f?.message ?? "failed")];
-  return [`Rule **${f.rule}** violated.`, "", "Expected:", "", fenced(f.expected ?? ""), "", "Received:", "", fenced(f.received ?? "")];
+  return [violatedLine(f.rule), "", "Expected:", "", fenced(f.expected ?? ""), "", "Received:", "", fenced(f.received ?? "")];
+}
+
+/** The rule and, when it is catalogued, what it says and where (harness labels are not). */
+function violatedLine(id: string): string {
+  const r = rule(id);
+  if (!r) return `Rule **${inline(id)}** violated.`;
+  return `Rule **${r.id}** violated: ${inline(r.statement)} ([${ruleSource(r)} ${inline(r.sectionTitle)}](${r.url}), ${r.level})`;
 }
 
 /** The title without its rule-ID prefix, which the table shows in its own column. */

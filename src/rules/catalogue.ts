@@ -1,0 +1,233 @@
+// The rule catalogue: every rule ID a test, a fault or a verdict names, with the
+// specification, version and section it comes from, its conformance level and one line
+// in this project's own words. The linked section is the authority; the statement is a
+// reminder of what the harness checks. docs/rules.md is rendered from this table
+// (npm run docs:rules), `xmpp-conformance list --rules` prints it, and every failure
+// quotes its rule's line. `npm test` fails when a test or fault names an ID missing here.
+//
+// Adding a suite: add its specification to SPECS and its rules to RULES, each with the
+// section it comes from. Imports nothing, so any layer may import it.
+
+/** RFC 2119 keywords, plus the two kinds of rule that carry none. */
+export type Keyword =
+  | "MUST"
+  | "MUST NOT"
+  | "SHALL"
+  | "SHOULD"
+  | "SHOULD NOT"
+  | "MAY"
+  /** The specification defines a behaviour (a counter, an order) without a keyword. */
+  | "definition"
+  /** The specification is silent or ambiguous; the rule is this project's reading. */
+  | "interpretation";
+
+/** A rule's level: one keyword, or the keywords of its parts in the order the statement gives them. */
+export type Level = Keyword | `${Keyword} / ${Keyword}` | `${Keyword} / ${Keyword} / ${Keyword}`;
+
+export interface Rule {
+  /** The ID tests, faults and verdicts use, e.g. "SM-22". */
+  id: string;
+  /** The specification, e.g. "XEP-0198" or "RFC 6120". */
+  spec: string;
+  /** The version the rule was read from, e.g. "1.6.3"; absent for an RFC, whose number fixes its text. */
+  version?: string;
+  /** Section number, e.g. "5" or "9.2". */
+  section: string;
+  sectionTitle: string;
+  /** The section on xmpp.org (XEPs) or rfc-editor.org (RFCs). */
+  url: string;
+  level: Level;
+  /** One line, in this project's words. */
+  statement: string;
+}
+
+export interface Spec {
+  spec: string;
+  version?: string;
+  title: string;
+  /** The document the rules' links point into. */
+  url: string;
+  /** What a reader should know about this document and its IDs. */
+  note: string;
+}
+
+interface Document {
+  spec: string;
+  version?: string;
+  url: string;
+  sections: Record<string, readonly [number: string, title: string]>;
+}
+
+// Section numbers and anchors as the rendered documents have them.
+const XEP0198 = {
+  spec: "XEP-0198",
+  version: "1.6.3",
+  url: "https://xmpp.org/extensions/xep-0198.html",
+  sections: {
+    intro: ["1", "Introduction"],
+    feature: ["2", "Stream Feature"],
+    enable: ["3", "Enabling Stream Management"],
+    acking: ["4", "Acks"],
+    resumption: ["5", "Resumption"],
+    errors: ["6", "Error Handling"],
+    closure: ["7", "Stream Closure"],
+    inline: ["9", "SASL2 And BIND2 Interaction"],
+    "inline-resume": ["9.2", "Inline Stream Resumption"],
+    security: ["10", "Security Considerations"],
+  },
+} satisfies Document;
+
+const XEP0198_DRAFT = {
+  spec: "XEP-0198",
+  version: "0.7",
+  url: "https://xmpp.org/extensions/attic/xep-0198-0.7.html",
+  sections: {
+    feature: ["2", "Stream Feature"],
+    enable: ["3", "Enabling Stream Management"],
+    acking: ["4", "Acks"],
+    resumption: ["5", "Resumption"],
+  },
+} satisfies Document;
+
+const RFC6120 = {
+  spec: "RFC 6120",
+  url: "https://www.rfc-editor.org/rfc/rfc6120",
+  sections: {
+    "section-4.3.2": ["4.3.2", "Stream Features Format"],
+    "section-8.2.3": ["8.2.3", "IQ Semantics"],
+    "section-10.5.4": ["10.5.4", "localpart@domainpart/resourcepart"],
+  },
+} satisfies Document;
+
+const RFC6121 = {
+  spec: "RFC 6121",
+  url: "https://www.rfc-editor.org/rfc/rfc6121",
+  sections: {
+    "section-2.1.3": ["2.1.3", "Roster Get"],
+    "section-3.1.3": ["3.1.3", "Server Processing of Inbound Subscription Request"],
+    "section-3.1.5": ["3.1.5", "Server Processing of Outbound Subscription Approval"],
+  },
+} satisfies Document;
+
+/** The part of a rule that names where it comes from, checked against the document's sections. */
+function from<D extends Document>(doc: D, anchor: keyof D["sections"] & string): Pick<Rule, "spec" | "version" | "section" | "sectionTitle" | "url"> {
+  const [section, sectionTitle] = doc.sections[anchor]!;
+  return { spec: doc.spec, ...(doc.version ? { version: doc.version } : {}), section, sectionTitle, url: `${doc.url}#${anchor}` };
+}
+
+const sm3 = (anchor: keyof typeof XEP0198.sections) => from(XEP0198, anchor);
+const sm1 = (anchor: keyof typeof XEP0198_DRAFT.sections) => from(XEP0198_DRAFT, anchor);
+
+export const SPECS: readonly Spec[] = [
+  {
+    spec: "XEP-0198",
+    version: "1.6.3",
+    title: "Stream Management",
+    url: XEP0198.url,
+    note: "The current specification (`urn:xmpp:sm:3`). The SM suite checks `urn:xmpp:sm:2` against the same rules where the two agree.",
+  },
+  {
+    spec: "XEP-0198",
+    version: "0.7",
+    title: "Stream Management, 2009 draft",
+    url: XEP0198_DRAFT.url,
+    note: "The draft of 2009-03-30 (`urn:xmpp:sm:1`), with `u`/`h` sequence numbers instead of stanza counts. Its rules have no IDs of their own; this project numbers them SM1-01 to SM1-08 (see [rules-addendum.md](rules-addendum.md)).",
+  },
+  {
+    spec: "RFC 6120",
+    title: "XMPP Core",
+    url: RFC6120.url,
+    note: "Preconditions the SM tests rely on along the way; no test declares them. A test fails with one of these IDs when the server breaks the precondition before the Stream Management rule under test could be observed.",
+  },
+  {
+    spec: "RFC 6121",
+    title: "XMPP Instant Messaging and Presence",
+    url: RFC6121.url,
+    note: "Preconditions of the tests in which a contact watches presence (SM-23, SM-25), which first subscribe two accounts to each other; no test declares them.",
+  },
+];
+
+export const RULES: readonly Rule[] = [
+  // XEP-0198 1.6.3: feature and enabling
+  { id: "SM-01", ...sm3("feature"), level: "SHOULD", statement: "The server advertises the sm:3 stream feature only after the client has authenticated, never before, and the feature element is empty." },
+  { id: "SM-02", ...sm3("security"), level: "MUST NOT", statement: "Until the client has authenticated, the server neither enables Stream Management nor resumes a session." },
+  { id: "SM-03", ...sm3("enable"), level: "SHALL", statement: "On a client stream, <enable/> before a resource is bound is refused with <failed/> (unexpected-request), and the stream stays open." },
+  { id: "SM-04", ...sm3("enable"), level: "MUST", statement: "Each <enable/> gets exactly one answer: <enabled/> or <failed/>, in the namespace of the request." },
+  { id: "SM-05", ...sm3("resumption"), level: "MUST", statement: "An <enabled/> that grants resumption has resume='true' (or '1') and a non-empty id." },
+  { id: "SM-06", ...sm3("resumption"), level: "MAY", statement: "The server may enable Stream Management yet decline the resumption the client asked for; its <enabled/> then has no resume attribute." },
+  { id: "SM-07", ...sm3("resumption"), level: "MUST / SHOULD", statement: "The server makes up each SM-ID, never gives the same one to two sessions (at once or later) while it runs, and keeps it to 4000 bytes at most." },
+  { id: "SM-08", ...sm3("enable"), level: "MAY", statement: "A max on <enabled/> is the server's preferred resumption window, a positive number of seconds; a location is host:port, an IPv6 host in brackets." },
+  { id: "SM-09", ...sm3("enable"), level: "SHOULD", statement: "A client enables at most once: a second <enable/> gets a stream error (or <failed/> with unexpected-request, as the example shows), never a second <enabled/>." },
+  // acks
+  { id: "SM-10", ...sm3("acking"), level: "MUST", statement: "Every <r/> is answered, promptly and held back by nothing but a timeout, with an <a/> whose h is the number of stanzas handled so far in the session." },
+  { id: "SM-11", ...sm3("acking"), level: "definition", statement: "h counts stanzas (message, presence, iq), including those answered with an error; nonzas such as <r/>, <a/>, CSI and whitespace are not counted." },
+  { id: "SM-12", ...sm3("acking"), level: "definition", statement: "The server's count of received stanzas starts at zero when <enable/> arrives, so a stanza pipelined right behind <enable/> counts." },
+  { id: "SM-13", ...sm3("acking"), level: "SHALL", statement: "h is an xs:unsignedInt that wraps from 4294967295 to 0, so counters are compared modulo 2^32." },
+  { id: "SM-14", ...sm3("acking"), level: "MAY / SHOULD", statement: "Either side may send <a/> unasked, and each keeps only the latest h it received: the h values a server sends in one session never go down." },
+  { id: "SM-15", ...sm3("errors"), level: "SHOULD", statement: "An h acknowledging more stanzas than were sent ends the stream with undefined-condition and <handled-count-too-high/>; this project reads it to cover the h of <resume/> too." },
+  // resumption
+  { id: "SM-16", ...sm3("resumption"), level: "MUST", statement: "<resume/> carries previd and h; a successful resume answers <resumed/> with the same previd and an h counting the stanzas the server handled on the old stream (0 if none)." },
+  { id: "SM-17", ...sm3("resumption"), level: "MUST", statement: "After <resumed/> the server takes the client's h as an ack and re-sends, in order, every stanza still unacknowledged, and none that was acknowledged." },
+  { id: "SM-18", ...sm3("resumption"), level: "definition", statement: "Both counters carry over a resumption: the new stream continues them rather than starting from zero." },
+  { id: "SM-19", ...sm3("resumption"), level: "MUST / SHOULD", statement: "A <resume/> of a session that was not made resumable gets <failed/>, preferably with feature-not-implemented." },
+  { id: "SM-20", ...sm3("resumption"), level: "MUST / SHOULD / MAY", statement: "A <resume/> naming an unknown or expired previd gets <failed/>, preferably with item-not-found; only a remembered session may add h, the count it had handled." },
+  { id: "SM-21", ...sm3("resumption"), level: "SHOULD", statement: "After a failed resume the stream stays authenticated: the client may bind a resource without a new stream or a new login." },
+  { id: "SM-22", ...sm3("resumption"), level: "SHOULD", statement: "When a session is resumed while its old connection is still open, the server sends a conflict stream error on the old stream and closes it." },
+  { id: "SM-23", ...sm3("resumption"), level: "definition / SHOULD", statement: "The server keeps the session's state across a resumption: contacts see no unavailable presence for a drop and resume within the window." },
+  // errors, closure, expiry
+  { id: "SM-24", ...sm3("errors"), level: "MUST / SHOULD", statement: "Any problem with <enable/> or <resume/> yields <failed/>; the condition it should carry is one of RFC 6120's stanza error conditions, in the stanzas namespace." },
+  { id: "SM-25", ...sm3("closure"), level: "MUST / SHOULD", statement: "A clean </stream:stream> ends the session (contacts get unavailable presence, no resumption); a dropped TCP connection leaves it unfinished and resumable for a while." },
+  { id: "SM-26", ...sm3("acking"), level: "MAY / SHOULD", statement: "Stanzas still unacknowledged when a session's window ends are treated as for a resource that went away (error to the sender, other resource or offline storage, with a delay stamp), never silently dropped." },
+  { id: "SM-27", ...sm3("acking"), level: "interpretation", statement: "A dropped session stays resumable for the max the server announced; this project expects a resume at 80% of that window to succeed." },
+  { id: "SM-28", ...sm3("security"), level: "interpretation", statement: "Only the account that owns a session may resume it: another account's <resume/> fails (item-not-found or not-authorized) and the session is left as it was." },
+  { id: "SM-29", ...sm3("resumption"), level: "interpretation", statement: "A <resume/> on a stream that has already bound a resource is refused with <failed/>, never answered with <resumed/>." },
+  { id: "SM-30", ...sm3("intro"), level: "definition", statement: "The same rules hold on server-to-server streams, counting jabber:server stanzas, once the stream is authenticated (SASL EXTERNAL or dialback)." },
+  // SASL2 and BIND2
+  { id: "SM-31", ...sm3("inline"), level: "definition", statement: "Inline resumption is advertised by <sm xmlns='urn:xmpp:sm:3'/> in SASL2's <inline/>, inline enabling by <feature var='urn:xmpp:sm:3'/> in BIND2's." },
+  { id: "SM-32", ...sm3("inline-resume"), level: "MUST", statement: "An inline <resume/> in SASL2 <authenticate/> is processed first; when it succeeds, no resource is bound and no stream features follow <success/>." },
+  { id: "SM-33", ...sm3("inline-resume"), level: "MUST", statement: "When an inline resume fails, <success/> carries <failed/> and the inline bind still runs; a failed inline enable puts <failed/> inside <bound/>." },
+  { id: "SM-34", ...sm3("security"), level: "MUST NOT", statement: "Inline resumption is not processed when it rests on TLS 0-RTT early data alone, unless mitigations are in place." },
+
+  // XEP-0198 0.7 (urn:xmpp:sm:1)
+  { id: "SM1-01", ...sm1("feature"), level: "MUST NOT / MUST", statement: "The sm:1 feature is not offered before authentication; when it offers resumption it carries max in seconds (stanzas, if present, is the preferred number of stanzas between acks)." },
+  { id: "SM1-02", ...sm1("enable"), level: "MUST", statement: "An sm:1 <enable/> is answered with <enabled/> or <failed/> in urn:xmpp:sm:1." },
+  { id: "SM1-03", ...sm1("acking"), level: "MUST", statement: "An <r/> carries u, and its answer (<a/> or <r/>) carries an h at least equal to that u." },
+  { id: "SM1-04", ...sm1("resumption"), level: "MUST", statement: "A server granting resumption sets resume on <enabled/> and gives an id." },
+  { id: "SM1-05", ...sm1("resumption"), level: "MUST / SHOULD", statement: "A <resume/> of a resumable session gets <resumed/> with the same previd; an unknown previd gets <failed/>, preferably with item-not-found." },
+  { id: "SM1-06", ...sm1("resumption"), level: "MAY / MUST NOT", statement: "An h on <resumed/> is the last sequence number the client sent on the old stream, and is left out when there is none." },
+  { id: "SM1-07", ...sm1("acking"), level: "MUST", statement: "The u values a sender puts on its successive <r/> elements strictly increase." },
+  { id: "SM1-08", ...sm1("resumption"), level: "SHOULD", statement: "After a resumption each side re-sends the stanzas its peer had not acknowledged, going by the peer's last acknowledged number." },
+
+  // Preconditions from the core RFCs
+  { id: "RFC6120-features", ...from(RFC6120, "section-4.3.2"), level: "MUST", statement: "After its response stream header the server sends <stream:features/>, empty if it has nothing to offer." },
+  { id: "RFC6120-iq", ...from(RFC6120, "section-8.2.3"), level: "MUST", statement: "An iq of type get or set gets one reply, of type result or error; a request the server does not understand gets an error." },
+  { id: "RFC6120-routing", ...from(RFC6120, "section-10.5.4"), level: "MUST", statement: "A stanza addressed to the full JID of a connected resource of a local account is delivered to that resource." },
+  { id: "RFC6121-roster", ...from(RFC6121, "section-2.1.3"), level: "MUST", statement: "A roster get from a client is answered with the account's roster: every item with its subscription state." },
+  { id: "RFC6121-subscribe", ...from(RFC6121, "section-3.1.3"), level: "MUST", statement: "A subscription request to a local account is delivered to that account's available resources." },
+  { id: "RFC6121-presence", ...from(RFC6121, "section-3.1.5"), level: "MUST", statement: "When a contact approves a subscription, its server sends the new subscriber the contact's current presence from each available resource." },
+];
+
+const byId = new Map(RULES.map((r) => [r.id, r]));
+
+/** The catalogued rule with this ID, or undefined (harness labels such as "expectation" are not rules). */
+export function rule(id: string): Rule | undefined {
+  return byId.get(id);
+}
+
+/** "XEP-0198 1.6.3 §5": where a rule comes from. */
+export function ruleSource(r: Rule): string {
+  return `${r.spec}${r.version ? ` ${r.version}` : ""} §${r.section}`;
+}
+
+/** One line: "SM-22 (XEP-0198 1.6.3 §5, SHOULD): <statement> <url>", or undefined for an unknown ID. */
+export function ruleReference(id: string): string | undefined {
+  const r = byId.get(id);
+  return r && `${r.id} (${ruleSource(r)}, ${r.level}): ${r.statement} ${r.url}`;
+}
+
+/** The heading entry of the document a rule comes from. */
+export function specOf(r: Rule): Spec {
+  const spec = SPECS.find((s) => s.spec === r.spec && s.version === r.version);
+  if (!spec) throw new Error(`rule ${r.id}: no SPECS entry for ${ruleSource(r)}`);
+  return spec;
+}
