@@ -1,8 +1,30 @@
 // A bare socket speaking XMPP by string, for server tests that must control every byte.
 import { connect, type Socket } from "node:net";
+import { parseXml, type Element } from "../src/xmpp/element.js";
 
 export const STREAM_HEADER = (domain = "localhost") =>
   `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='${domain}' version='1.0'>`;
+
+let askCounter = 0;
+
+/** The stanza error condition of an error reply; for anything else, what it is instead. */
+export function errorCondition(reply: Element): string {
+  if (reply.attrs.type !== "error") return `type ${reply.attrs.type}: ${reply.toString()}`;
+  return reply.getChild("error")?.getChildElements()[0]?.name ?? "no condition";
+}
+
+/** Resolves once a PLAIN login as `username` is refused with not-authorized. */
+export async function expectLoginRefused(port: number, username: string, password: string): Promise<void> {
+  const c = await RawClient.open(port);
+  try {
+    c.send(STREAM_HEADER());
+    await c.expect(/<\/stream:features>/);
+    c.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\0${username}\0${password}`).toString("base64")}</auth>`);
+    await c.expect(/<failure xmlns="urn:ietf:params:xml:ns:xmpp-sasl"><not-authorized\/><\/failure>/);
+  } finally {
+    c.kill();
+  }
+}
 
 export class RawClient {
   buffer = "";
@@ -55,6 +77,14 @@ export class RawClient {
         });
       });
     }
+  }
+
+  /** Sends the iq `build` makes with the id it is given; returns the answer, parsed (consuming the buffer up to it, like expect). */
+  async ask(build: (id: string) => string): Promise<Element> {
+    const id = `ask${++askCounter}`;
+    this.send(build(id));
+    const m = await this.expect(new RegExp(`<iq [^>]*\\bid="${id}"(?:[^>]*/>|[^>]*>[\\s\\S]*?</iq>)`));
+    return parseXml(m[0]);
   }
 
   waitClosed(timeout = 2000): Promise<void> {

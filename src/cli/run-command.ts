@@ -105,8 +105,7 @@ function printExpectations(e: ExpectationReport): void {
 function external(args: RunArgs, spec: string, accounts: Account[]): Setup {
   if (args.fault.length > 0) throw new UsageError("--fault applies only to the embedded server (leave out --target)");
   if (!args.domain) throw new UsageError("--domain is required with --target");
-  if (args.register && args.admin) throw new UsageError("--register and --admin are two ways to create accounts: give one");
-  const admin = args.admin === undefined ? undefined : parseAccount(args.admin, "--admin");
+  const admin = adminAccount(args);
   if (accounts.length === 0 && !args.register && !admin) {
     throw new UsageError("--target needs accounts: give --account USER:PASSWORD, --register or --admin USER:PASSWORD");
   }
@@ -126,7 +125,14 @@ function external(args: RunArgs, spec: string, accounts: Account[]): Setup {
   };
 }
 
+/** --admin USER:PASSWORD, which excludes --register. */
+function adminAccount(args: RunArgs): Account | undefined {
+  if (args.register && args.admin) throw new UsageError("--register and --admin are two ways to create accounts: give one");
+  return args.admin === undefined ? undefined : parseAccount(args.admin, "--admin");
+}
+
 async function embedded(args: RunArgs, accounts: Account[]): Promise<Setup> {
+  const admin = adminAccount(args);
   const faults = splitList(args.fault);
   checkFaults(faults);
   const ca = args.ca ? readCa(args.ca) : undefined;
@@ -135,7 +141,8 @@ async function embedded(args: RunArgs, accounts: Account[]): Promise<Setup> {
     host: "127.0.0.1",
     port: 0,
     domain: args.domain ?? "localhost",
-    users: accounts,
+    users: admin ? [...accounts, admin] : accounts,
+    ...(admin ? { admins: [admin.username] } : {}),
     faults,
     smQueueLimit,
     // STARTTLS is offered as a typical server offers it; a plain client just does not use it.
@@ -160,7 +167,7 @@ async function embedded(args: RunArgs, accounts: Account[]): Promise<Setup> {
   return {
     target,
     summary: { host: target.host, port, domain: target.domain, tls: target.tls, embedded: true, faults: [...server.faults] },
-    accounts: args.register || accounts.length === 0 ? new RegisteringAccounts(target) : new GivenAccounts(accounts),
+    accounts: admin ? new AdminAccounts(target, admin) : args.register || accounts.length === 0 ? new RegisteringAccounts(target) : new GivenAccounts(accounts),
     smQueueLimit,
     stop: () => server.stop(),
   };

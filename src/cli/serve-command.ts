@@ -9,6 +9,7 @@ export interface ServeArgs {
   port: number;
   domain: string;
   user: string[];
+  admin: string[];
   fault: string[];
   smMax?: number;
   smQueueLimit?: number;
@@ -20,6 +21,12 @@ export interface ServeArgs {
 
 export async function serveCommand(args: ServeArgs): Promise<number> {
   const users = args.user.map((u) => parseAccount(u, "--user"));
+  const admins = splitList(args.admin);
+  for (const a of admins) {
+    if (a.includes(":")) throw new UsageError(`--admin ${a}: expected a USER name; give its password with --user USER:PASSWORD`);
+    const known = users.some((u) => u.username.toLowerCase() === a.toLowerCase());
+    if (!known && !args.register) throw new UsageError(`--admin ${a}: no such account; create it with --user ${a}:PASSWORD (registration is off)`);
+  }
   const faults = splitList(args.fault);
   checkFaults(faults);
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new UsageError(`--port: expected a port number (0-65535)`);
@@ -28,6 +35,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     port: args.port,
     domain: args.domain,
     users,
+    admins,
     faults,
     ...(args.smMax !== undefined ? { smMax: positiveInt("--sm-max", args.smMax) } : {}),
     ...(args.smQueueLimit !== undefined ? { smQueueLimit: positiveInt("--sm-queue-limit", args.smQueueLimit) } : {}),
@@ -44,7 +52,8 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     }
   }
   const direct = server.directTlsPort !== undefined ? `, direct TLS port ${server.directTlsPort}` : "";
-  console.log(`listening on ${server.host}:${server.port} (domain ${server.domain}, faults: ${[...server.faults].join(", ") || "none"}${direct})`);
+  const admin = admins.length > 0 ? `, admins: ${admins.join(", ")}` : "";
+  console.log(`listening on ${server.host}:${server.port} (domain ${server.domain}, faults: ${[...server.faults].join(", ") || "none"}${direct}${admin})`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());

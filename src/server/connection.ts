@@ -239,6 +239,11 @@ export class Connection implements SmHost {
       this.write(errorFor(iq, "modify", "bad-request", "invalid resource"));
       return true;
     }
+    // The account may have been removed (XEP-0077, XEP-0133) since this stream authenticated.
+    if (!this.ctx.store.hasUser(this.username!)) {
+      this.streamError("not-authorized", "account removed");
+      return true;
+    }
     const session = this.ctx.sessions.bind(this.username!, resource, this);
     this.session = session;
     if (this.pendingSm) attach(this.ctx, session, this.pendingSm);

@@ -13,6 +13,8 @@ export interface ServerConfig {
   tls: "off" | "optional" | "required";
   maxStanzaBytes: number;
   registration: boolean;
+  /** Usernames (lower case) that may run the XEP-0133 commands. */
+  admins: string[];
 }
 
 export interface ServerContext {

@@ -28,6 +28,8 @@ export interface ServerOptions {
   directTls?: boolean;
   maxStanzaBytes?: number;
   registration?: boolean;
+  /** Usernames that may add and delete accounts with XEP-0133 ad-hoc commands; the accounts need not exist yet. */
+  admins?: string[];
   log?: (line: string) => void;
 }
 
@@ -53,6 +55,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     store.addUser(username, password);
   };
   for (const u of opts.users ?? []) addUser(u.username, u.password);
+  const admins = (opts.admins ?? []).map((a) => a.toLowerCase());
+  for (const a of admins) if (!validUsername(a)) throw new Error(`invalid admin username ${JSON.stringify(a)}`);
 
   const ctx = new ServerState(
     {
@@ -62,6 +66,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       tls: opts.tls ?? "optional",
       maxStanzaBytes: opts.maxStanzaBytes ?? 262144,
       registration: opts.registration ?? true,
+      admins,
     },
     faults,
     store,

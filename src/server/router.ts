@@ -6,6 +6,7 @@ import type { ServerContext } from "./context.js";
 import { parseJid, type Jid } from "./jid.js";
 import { answerable, errorFor, resultFor, type ErrorType } from "./replies.js";
 import type { Session } from "./session.js";
+import { commandIq } from "./modules/admin-commands.js";
 import { accountDiscoInfo, discoItems, serverDiscoInfo } from "./modules/disco.js";
 import { pingIq } from "./modules/ping.js";
 import { presenceFromClient, presenceToAccount } from "./modules/presence.js";
@@ -108,11 +109,13 @@ function ownIq(ctx: ServerContext, session: Session, iq: Element, toAccount: boo
     case NS.discoInfo:
       return !get ? errorFor(iq, "cancel", "bad-request") : toAccount ? accountDiscoInfo(iq) : serverDiscoInfo(ctx, iq);
     case NS.discoItems:
-      return get ? discoItems(iq) : errorFor(iq, "cancel", "bad-request");
+      return get ? discoItems(ctx, session, iq) : errorFor(iq, "cancel", "bad-request");
     case NS.ping:
       return get ? pingIq(iq) : errorFor(iq, "cancel", "bad-request");
     case NS.register:
       return ctx.config.registration && !toAccount ? registerIq(ctx, iq, session.jid.local) : errorFor(iq, "cancel", "service-unavailable");
+    case NS.commands:
+      return commandIq(ctx, session, iq, toAccount);
     case NS.session:
       return resultFor(iq);
     case NS.bind:

@@ -35,6 +35,11 @@ export class Store {
     else this.accounts.set(name, { password, scram, roster: new Map(), pendingIn: new Set() });
   }
 
+  /** Forgets the account with its roster and pending requests; false when there was none. */
+  removeUser(username: string): boolean {
+    return this.accounts.delete(username.toLowerCase());
+  }
+
   hasUser(username: string): boolean {
     return this.accounts.has(username.toLowerCase());
   }

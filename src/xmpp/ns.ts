@@ -17,6 +17,7 @@ export const NS = {
   discoItems: "http://jabber.org/protocol/disco#items",
   ping: "urn:xmpp:ping",
   commands: "http://jabber.org/protocol/commands",
+  admin: "http://jabber.org/protocol/admin",
   dataForms: "jabber:x:data",
   delay: "urn:xmpp:delay",
   csi: "urn:xmpp:csi:0",

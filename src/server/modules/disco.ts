@@ -4,6 +4,8 @@ import { xml, type Element } from "../../xmpp/element.js";
 import { NS } from "../../xmpp/ns.js";
 import type { ServerContext } from "../context.js";
 import { resultFor } from "../replies.js";
+import type { Session } from "../session.js";
+import { commandItems } from "./admin-commands.js";
 
 function features(ctx: ServerContext): string[] {
   return [
@@ -15,6 +17,7 @@ function features(ctx: ServerContext): string[] {
     NS.sm2,
     NS.sm3,
     NS.csi,
+    NS.commands,
   ];
 }
 
@@ -42,7 +45,9 @@ export function accountDiscoInfo(iq: Element): Element {
   );
 }
 
-/** No items: the server hosts no components or nodes. */
-export function discoItems(iq: Element): Element {
-  return resultFor(iq, xml("query", { xmlns: NS.discoItems, node: iq.getChild("query")?.attrs.node }));
+/** The ad-hoc commands the session may run (XEP-0050 2.2); no other items: no components. */
+export function discoItems(ctx: ServerContext, session: Session, iq: Element): Element {
+  const node = iq.getChild("query")?.attrs.node;
+  const items = node === NS.commands ? commandItems(ctx, session) : [];
+  return resultFor(iq, xml("query", { xmlns: NS.discoItems, node }, ...items));
 }
