@@ -1,10 +1,13 @@
-// The interop launcher's own parts that need no real server: templates, port checks,
-// and stopping a process group down to its grandchildren.
+// The interop launcher's own parts that need no real server: the run plan and the
+// harness options it turns into, templates, port checks, and stopping a process group
+// down to its grandchildren.
 import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { accountOptions } from "../src/interop/harness.js";
+import { DEFAULT_ACCOUNTS, describeRun, PLATFORMS } from "../src/interop/plan.js";
 import { requireFree, waitForPorts } from "../src/interop/ports.js";
 import { startProcess } from "../src/interop/processes.js";
 import { writeFromTemplate } from "../src/interop/template.js";
@@ -47,6 +50,31 @@ describe("interop launcher", () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "interop-test-"))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("runs Prosody with registration, then given accounts twice in a row; ejabberd with the admin", () => {
+    const plan = Object.fromEntries(PLATFORMS.map((p) => [p.name, p.runs.map((r) => `${r.name}:${r.provisioning}`)]));
+    expect(plan).to.deep.equal({
+      prosody: ["register:register", "given:given", "given-again:given"],
+      ejabberd: ["admin:admin"],
+    });
+    for (const p of PLATFORMS) expect(new Set(p.runs.map((r) => r.name)).size, `${p.name}: run names (report directories)`).to.equal(p.runs.length);
+  });
+
+  it("passes each provisioning to the harness as its own options", () => {
+    const admin = { username: "admin", password: "admin-pw" };
+    expect(accountOptions("register", admin, DEFAULT_ACCOUNTS)).to.deep.equal(["--register"]);
+    expect(accountOptions("admin", admin, DEFAULT_ACCOUNTS)).to.deep.equal(["--admin", "admin:admin-pw"]);
+    expect(accountOptions("given", admin, [...DEFAULT_ACCOUNTS, { username: "dave", password: "a:b" }])).to.deep.equal([
+      "--account", "alice:alice-pw", "--account", "bob:bob-pw", "--account", "carol:carol-pw", "--account", "dave:a:b",
+    ]);
+  });
+
+  it("describes a given run that follows another as the same accounts again", () => {
+    const prosody = PLATFORMS.find((p) => p.name === "prosody")!;
+    const [, given, again] = prosody.runs;
+    expect(describeRun(prosody, given!, DEFAULT_ACCOUNTS)).to.equal("alice, bob and carol (`--account`), created with `prosodyctl register` when the server started");
+    expect(describeRun(prosody, again!, DEFAULT_ACCOUNTS)).to.equal("alice, bob and carol (`--account`) again, after run `given` on the same running server");
+  });
 
   it("fills every placeholder of a template and refuses one without a value", () => {
     writeFileSync(join(dir, "t.in"), "port: {{C2S_PORT}}\nip: {127,0,0,1}\n");

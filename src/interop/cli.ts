@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // npm run interop -- --server prosody|ejabberd|all: installs each server if missing, starts
-// it on loopback with state in a temp dir, provisions accounts, runs the suites against it
-// and stops what it started. Exit 0 when every run matched, 1 on a test mismatch, 2 on a
-// setup error (one line on stderr).
+// it on loopback with state in a temp dir, creates accounts, runs the suites against it
+// once per run of its plan (src/interop/plan.ts) and stops what it started. Exit 0 when
+// every run matched, 1 on a test mismatch, 2 on a setup error (one line on stderr).
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,14 +14,12 @@ import { errorLine } from "../cli/error-line.js";
 import type { Account } from "../harness/target.js";
 import { UsageError } from "../runner/errors.js";
 import { ensureInstalled, installedVersion } from "./apt.js";
-import { ejabberd } from "./ejabberd.js";
 import { runHarness } from "./harness.js";
+import { DEFAULT_ACCOUNTS, describeRun, PLATFORMS } from "./plan.js";
 import type { Platform, RunningServer } from "./platform.js";
 import { waitForPorts } from "./ports.js";
-import { prosody } from "./prosody.js";
 
 const NAME = "xmpp-interop";
-const PLATFORMS: Platform[] = [prosody, ejabberd];
 const PORTS_WITHIN_MS = 30_000;
 
 interface Args {
@@ -84,15 +82,29 @@ async function runAgainst(platform: Platform, accounts: Account[], args: Args): 
     time.lap("start");
     await Promise.all([...accounts, started.adminAccount].map((account) => started.register(account)));
     time.lap("provision");
-    let harness: ChildProcess | undefined;
-    const stopHarness = () => harness?.kill("SIGTERM");
-    interruptible.add(stopHarness);
-    try {
-      return await runHarness({ platform, server: started, reports, suites: splitList(args.suite), onStart: (c) => (harness = c) });
-    } finally {
-      interruptible.delete(stopHarness);
-      time.lap("suites");
+    // Every run against this one start of the server, in order; a setup error ends them all.
+    let worst = 0;
+    const outcomes: string[] = [];
+    for (const run of platform.runs) {
+      if (interrupted) break;
+      console.log(`\n-- ${platform.name} run ${run.name}: ${describeRun(platform, run, accounts)}`);
+      let harness: ChildProcess | undefined;
+      const stopHarness = () => harness?.kill("SIGTERM");
+      interruptible.add(stopHarness);
+      try {
+        const code = await runHarness({
+          platform, run, server: started, accounts,
+          reports: join(reports, run.name), suites: splitList(args.suite), onStart: (c) => (harness = c),
+        });
+        outcomes.push(`${run.name} ${code === 0 ? "matched" : "MISMATCH"}`);
+        worst = Math.max(worst, code);
+      } finally {
+        interruptible.delete(stopHarness);
+        time.lap(`run ${run.name}`);
+      }
     }
+    if (outcomes.length > 0) console.log(`\n${platform.name}: ${outcomes.join(", ")} (reports in ${reports}/<run>/)`);
+    return worst;
   } finally {
     if (server) {
       await server.stop();
@@ -131,11 +143,11 @@ const argv = await yargs(hideBin(process.argv))
   .strict()
   .option("server", { choices: ["prosody", "ejabberd", "all"] as const, demandOption: true, describe: "server to install, start and test; all: prosody, then ejabberd" })
   .option("account", {
-    type: "string", array: true, default: ["alice:alice-pw", "bob:bob-pw", "carol:carol-pw"],
-    describe: "account USER:PASSWORD to provision besides admin (repeatable)",
+    type: "string", array: true, default: DEFAULT_ACCOUNTS.map((a) => `${a.username}:${a.password}`),
+    describe: "account USER:PASSWORD to create besides admin, for the runs with given accounts (repeatable)",
   })
   .option("suite", { type: "string", array: true, default: [] as string[], describe: "suite to run (repeatable or comma-separated; default: all)" })
-  .option("reports", { type: "string", default: "reports/interop", describe: "reports go to DIR/<server>/, with the server's log" })
+  .option("reports", { type: "string", default: "reports/interop", describe: "reports go to DIR/<server>/<run>/, the server's log to DIR/<server>/" })
   .fail((msg, err) => {
     process.stderr.write(`${NAME}: ${errorLine(err ?? new UsageError(msg))}\n`);
     process.exit(2);

@@ -28,7 +28,8 @@ const STOP_GRACE_MS = 15_000;
 export const ejabberd: Platform = {
   name: "ejabberd",
   expectations: "ejabberd-23.01.json",
-  provisioning: "admin",
+  runs: [{ name: "admin", provisioning: "admin" }],
+  accountCommand: "ejabberdctl register",
 
   package: PACKAGE,
 

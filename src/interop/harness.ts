@@ -1,18 +1,36 @@
 // Runs the harness's own CLI against a started server, as a user would, in a child process.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import type { Account } from "../harness/target.js";
 import { SetupError } from "./errors.js";
 import { EXPECTATIONS_DIR, HARNESS_CLI } from "./paths.js";
-import type { Platform, RunningServer } from "./platform.js";
+import type { Platform, Provisioning, Run, RunningServer } from "./platform.js";
 import { HOST } from "./ports.js";
 
 export interface HarnessRun {
   platform: Platform;
+  run: Run;
   server: RunningServer;
+  /** The `--account` accounts the launcher created, for a given run. */
+  accounts: readonly Account[];
   reports: string;
   suites: string[];
   /** Called with the child as soon as it runs, so that a signal can stop it. */
   onStart(child: ChildProcess): void;
+}
+
+const pair = (a: Account) => `${a.username}:${a.password}`;
+
+/** The `run` options that say where the harness gets its test accounts. */
+export function accountOptions(provisioning: Provisioning, admin: Account, accounts: readonly Account[]): string[] {
+  switch (provisioning) {
+    case "register":
+      return ["--register"];
+    case "admin":
+      return ["--admin", pair(admin)];
+    case "given":
+      return accounts.flatMap((a) => ["--account", pair(a)]);
+  }
 }
 
 /** Resolves to the harness's exit code: 0 when the run matched, 1 on a mismatch. Anything else is a SetupError. */
@@ -20,10 +38,9 @@ export async function runHarness(run: HarnessRun): Promise<number> {
   const { server, platform } = run;
   const expect = `${EXPECTATIONS_DIR}${platform.expectations}`;
   if (!existsSync(expect)) throw new SetupError(`no expectations file ${expect}`);
-  const { username, password } = server.adminAccount;
   const args = [
     "run", "--target", `${HOST}:${server.ports.c2s}`, "--domain", server.domain,
-    ...(platform.provisioning === "admin" ? ["--admin", `${username}:${password}`] : ["--register"]),
+    ...accountOptions(run.run.provisioning, server.adminAccount, run.accounts),
     "--timeout", "5000", "--max-wait", "10",
     "--sm-queue-limit", String(server.smQueueLimit), "--reports", run.reports, "--expect", expect,
     ...run.suites.flatMap((s) => ["--suite", s]),
@@ -36,5 +53,5 @@ export async function runHarness(run: HarnessRun): Promise<number> {
     child.once("exit", (c) => resolve(c));
   });
   if (code === 0 || code === 1) return code;
-  throw new SetupError(`the harness run ended with ${code === null ? "a signal" : `exit code ${code}`}`);
+  throw new SetupError(`the harness run ${run.run.name} ended with ${code === null ? "a signal" : `exit code ${code}`}`);
 }

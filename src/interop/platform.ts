@@ -4,15 +4,33 @@ import type { Account } from "../harness/target.js";
 import type { Package } from "./apt.js";
 import type { Ports } from "./ports.js";
 
+/**
+ * Where one harness run gets its test accounts: fresh ones by in-band registration
+ * (`run --register`), fresh ones made by the admin's XEP-0133 commands (`run --admin`),
+ * or the launcher's own `--account` list, created with the server's own tool at start
+ * and passed on as `run --account`.
+ */
+export type Provisioning = "register" | "admin" | "given";
+
+/** One run of the suites against a started server. */
+export interface Run {
+  /** Unique per platform; its reports go to `<reports>/<server>/<name>/`. */
+  readonly name: string;
+  readonly provisioning: Provisioning;
+}
+
 export interface Platform {
   readonly name: string;
-  /** Its expected results, a file in fixtures/expectations/ that `run --expect` checks. */
+  /** Its expected results, a file in fixtures/expectations/ that `run --expect` checks after every run. */
   readonly expectations: string;
   /**
-   * How the harness gets its fresh test accounts there: in-band registration or the
-   * admin's XEP-0133 commands. The two servers use one each, so CI exercises both.
+   * The harness runs against one start of the server, one after another in this order,
+   * each checked against `expectations`. Between them the platforms cover every kind of
+   * provisioning, and two given runs in a row show what a run leaves behind.
    */
-  readonly provisioning: "register" | "admin";
+  readonly runs: readonly Run[];
+  /** The command that creates the admin and the `--account` accounts at start, for the docs. */
+  readonly accountCommand: string;
   /** The Debian package, installed when its binary is missing. */
   readonly package: Package;
   /** Starts the server with its state in `stateDir` (fresh, empty) and its output appended to `logFile`. */
@@ -27,13 +45,13 @@ export interface RunningServer {
   readonly domain: string;
   /** The XEP-0114 component the config accepts on `ports.component`. */
   readonly component: { domain: string; secret: string };
-  /** The configured server admin (XEP-0133); provisioned like the test accounts. */
+  /** The configured server admin (XEP-0133); created like the `--account` accounts. */
   readonly adminAccount: Account;
   /** The unacknowledged-stanza limit of its XEP-0198 queue. */
   readonly smQueueLimit: number;
   /** Settles when the server process ends. */
   readonly exited: Promise<string>;
-  /** Creates the account; one that already exists is fine. */
+  /** Creates the account with the server's own tool (`accountCommand`); one that already exists is fine. */
   register(account: Account): Promise<void>;
   /** Stops everything start() started; safe to call more than once. */
   stop(): Promise<void>;
