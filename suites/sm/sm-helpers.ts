@@ -161,12 +161,13 @@ export function checkFailedCondition(failed: Element): void {
   );
 }
 
-/** Requires `<failed/>` with `condition` (among `accepted`). */
-export function requireFailed(answer: Element, rule: string, accepted: string[]): void {
-  check(answer.name === "failed", rule, `<failed/> with ${accepted.join(" or ")}`, answer.toString());
+/** Requires `<failed/>` with `condition` (among `accepted`); `context` says when and on what reading. */
+export function requireFailed(answer: Element, rule: string, accepted: string[], context = ""): void {
+  const expected = `<failed/> with ${accepted.join(" or ")}${context ? ` ${context}` : ""}`;
+  check(answer.name === "failed", rule, expected, answer.toString());
   checkFailedCondition(answer);
   const cond = failedCondition(answer)?.name;
-  check(cond !== undefined && accepted.includes(cond), rule, `<failed/> with ${accepted.join(" or ")}`, answer.toString());
+  check(cond !== undefined && accepted.includes(cond), rule, expected, answer.toString());
 }
 
 /** Has B send `n` messages to A's full JID and waits until A has them all on the wire. */
