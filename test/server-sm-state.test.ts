@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { SmState } from "../src/server/sm-state.js";
+import { SmState } from "../src/server/modules/sm/state.js";
 import { xml } from "../src/xmpp/element.js";
 import { NS } from "../src/xmpp/ns.js";
 import { H_MAX } from "../src/xmpp/sm-counter.js";

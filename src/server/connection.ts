@@ -1,36 +1,39 @@
-// One client-to-server connection (RFC 6120): stream header checks, features,
-// STARTTLS, SASL, restarts, resource binding, then stanzas to the router and
-// nonzas to their modules. A failure here never touches another connection.
+// One client-to-server connection (RFC 6120): stream header checks, STARTTLS, SASL,
+// restarts and resource binding are the core's; stream features, nonzas, iq before
+// authentication and per-element accounting are events modules hook; stanzas go to
+// the router. A failure here never touches another connection.
 import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { streamError } from "../xmpp/builders.js";
 import { xml, type Element } from "../xmpp/element.js";
-import { NS, isSmNamespace, type StreamCondition } from "../xmpp/ns.js";
+import { NS, type StreamCondition } from "../xmpp/ns.js";
 import type { ServerContext } from "./context.js";
+import type { StreamHost } from "./hooks.js";
 import { errorFor } from "./replies.js";
 import { routeFromClient } from "./router.js";
 import { MECHANISMS, startSasl, type Mechanism, type SaslExchange } from "./sasl.js";
 import type { Session } from "./session.js";
-import type { SmState } from "./sm-state.js";
 import { StreamParser, type StreamHeader } from "./stream-parser.js";
-import { csiFeature, isCsiNonza } from "./modules/csi.js";
-import { registerFeature, registerIq } from "./modules/register.js";
-import { attach, countInbound, handleSm, isResumable, smFeatures, smOf, type SmHost } from "./modules/sm.js";
 
 /** How long a closed stream's socket may linger before it is destroyed. */
 const CLOSE_GRACE_MS = 250;
 
 let nextConnectionId = 1;
 
-export class Connection implements SmHost {
+/** A second bind on a bound stream is refused (RFC 6120 7.7.2.3: one resource per stream). */
+export function hookCoreIq(ctx: ServerContext): void {
+  ctx.hooks.on("iq-set/host/urn:ietf:params:xml:ns:xmpp-bind:bind", ({ iq }) => errorFor(iq, "cancel", "not-allowed", "a resource is already bound"));
+}
+
+export class Connection implements StreamHost {
   readonly id = nextConnectionId++;
   username: string | undefined;
   session: Session | undefined;
-  pendingSm: SmState | undefined;
   chunk = 0;
+  readonly state = new Map<string, unknown>();
+  secure: boolean;
   private socket: Socket;
-  private secure: boolean;
   private parser: StreamParser;
   private headerSent = false;
   private closing = false;
@@ -75,7 +78,7 @@ export class Connection implements SmHost {
 
   release(conflict: boolean): void {
     this.session = undefined;
-    this.pendingSm = undefined;
+    this.state.clear();
     if (conflict) this.streamError("conflict", "the session was resumed on another stream");
   }
 
@@ -83,7 +86,7 @@ export class Connection implements SmHost {
     if (this.session && this.session !== session) this.ctx.sessions.end(this.session, "closed");
     this.username ??= session.jid.local;
     this.session = session;
-    this.ctx.sessions.wake(session, this);
+    session.link = this;
   }
 
   private listen(socket: Socket): void {
@@ -164,23 +167,17 @@ export class Connection implements SmHost {
   }
 
   private features(): Element[] {
-    if (this.username !== undefined) {
-      return [
-        xml("bind", { xmlns: NS.bind }),
-        xml("session", { xmlns: NS.session }, xml("optional")),
-        ...smFeatures(this.ctx, true),
-        csiFeature(),
-      ];
-    }
     const out: Element[] = [];
-    if (this.ctx.config.tls !== "off" && !this.secure) {
-      out.push(xml("starttls", { xmlns: NS.tls }, this.tlsRequiredNow ? xml("required") : null));
+    if (this.username !== undefined) {
+      out.push(xml("bind", { xmlns: NS.bind }));
+    } else {
+      if (this.ctx.config.tls !== "off" && !this.secure) {
+        out.push(xml("starttls", { xmlns: NS.tls }, this.tlsRequiredNow ? xml("required") : null));
+      }
+      if (!this.tlsRequiredNow) out.push(xml("mechanisms", { xmlns: NS.sasl }, ...MECHANISMS.map((m) => xml("mechanism", {}, m))));
     }
-    if (!this.tlsRequiredNow) {
-      out.push(xml("mechanisms", { xmlns: NS.sasl }, ...MECHANISMS.map((m) => xml("mechanism", {}, m))));
-      if (this.ctx.config.registration) out.push(registerFeature());
-    }
-    out.push(...smFeatures(this.ctx, false));
+    // Modules add theirs (registration only where the stream may use it, SM only after auth).
+    if (!this.tlsRequiredNow || this.username !== undefined) this.ctx.hooks.fireAll("stream-features", { host: this, features: out });
     return out;
   }
 
@@ -188,25 +185,20 @@ export class Connection implements SmHost {
     this.write("</stream:stream>");
     const session = this.session;
     this.session = undefined;
-    if (session) {
-      const sm = session.sm;
-      if (sm && isResumable(this.ctx, sm) && this.ctx.faults.has("sm.resume-after-close")) this.ctx.sessions.hibernate(session);
-      else this.ctx.sessions.end(session, "closed");
-    }
+    if (session) this.ctx.sessions.closedByClient(session);
     this.close();
   }
 
   private onElement(el: Element): void {
     if (this.closing) return;
     const ns = el.getNS();
-    if (isSmNamespace(ns)) return handleSm(this.ctx, this, el);
     if (ns === NS.client && (el.name === "iq" || el.name === "message" || el.name === "presence")) return this.onStanza(el);
     if (this.username === undefined) {
       if (ns === NS.tls && el.name === "starttls") return this.startTls();
       if (ns === NS.sasl) return this.onSasl(el);
-    } else if (isCsiNonza(el)) {
-      const sm = smOf(this);
-      if (sm) countInbound(this.ctx, sm, this.chunk, "nonza");
+    }
+    if (this.ctx.hooks.fire(`nonza/${ns}`, { host: this, el })) {
+      if (!this.closing) this.ctx.hooks.fireAll("element-handled", { host: this, el, kind: "nonza" });
       return;
     }
     this.streamError("unsupported-stanza-type", `<${el.name} xmlns='${ns}'/> is not expected here`);
@@ -214,14 +206,10 @@ export class Connection implements SmHost {
 
   private onStanza(el: Element): void {
     if (this.username === undefined) {
-      const register = el.name === "iq" && el.getChild("query", NS.register);
-      if (register && this.ctx.config.registration && !this.tlsRequiredNow && (el.attrs.type === "get" || el.attrs.type === "set")) {
-        this.write(registerIq(this.ctx, el, undefined));
-        return;
-      }
+      const reply = el.name === "iq" && !this.tlsRequiredNow ? this.ctx.hooks.fire("unauthenticated-iq", { host: this, iq: el }) : undefined;
+      if (reply) return this.write(reply as Element);
       return this.streamError("not-authorized", "authenticate first");
     }
-    const sm = smOf(this);
     let errored: boolean;
     if (!this.session) {
       const bind = el.name === "iq" && el.attrs.type === "set" ? el.getChild("bind", NS.bind) : undefined;
@@ -230,7 +218,7 @@ export class Connection implements SmHost {
     } else {
       errored = routeFromClient(this.ctx, this.session, el);
     }
-    if (sm && !this.closing) countInbound(this.ctx, sm, this.chunk, errored ? "errored" : "stanza");
+    if (!this.closing) this.ctx.hooks.fireAll("element-handled", { host: this, el, kind: errored ? "errored" : "stanza" });
   }
 
   private bind(iq: Element, bind: Element): boolean {
@@ -246,8 +234,7 @@ export class Connection implements SmHost {
     }
     const session = this.ctx.sessions.bind(this.username!, resource, this);
     this.session = session;
-    if (this.pendingSm) attach(this.ctx, session, this.pendingSm);
-    this.pendingSm = undefined;
+    this.ctx.hooks.fireAll("session-bound", { host: this, session });
     this.ctx.log(`c2s#${this.id} bound ${session.jid.full}`);
     this.ctx.sessions.deliver(session, xml("iq", { type: "result", id: iq.attrs.id }, xml("bind", { xmlns: NS.bind }, xml("jid", {}, session.jid.full))));
     return false;

@@ -1,10 +1,12 @@
-// What every part of the running server shares: configuration, faults, state and
-// the timers stop() must cancel.
+// What every part of the running server shares: configuration, faults, the hook bus,
+// the shared services modules use instead of each other (accounts and rosters,
+// sessions, disco features), and the timers stop() must cancel.
 import type { SecureContext } from "node:tls";
 import type { Faults } from "./faults.js";
+import type { HookBus } from "./hooks.js";
+import type { Rosters } from "./rosters.js";
 import type { Store } from "./store.js";
 import type { Sessions } from "./sessions.js";
-import type { SmRegistry } from "./sm-registry.js";
 
 export interface ServerConfig {
   domain: string;
@@ -22,7 +24,10 @@ export interface ServerContext {
   readonly faults: Faults;
   readonly store: Store;
   readonly sessions: Sessions;
-  readonly sm: SmRegistry;
+  readonly rosters: Rosters;
+  readonly hooks: HookBus;
+  /** disco#info features modules add: of the domain, and of every account (answered by the server). */
+  readonly features: { readonly host: Set<string>; readonly account: Set<string> };
   readonly timers: Timers;
   readonly secureContext: SecureContext;
   /** False when nobody listens, so per-element traces are not even formatted. */

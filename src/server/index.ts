@@ -4,15 +4,17 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { createSecureContext, createServer as createTlsServer, type SecureContext } from "node:tls";
 import { makeCertificate } from "./certificate.js";
-import { Connection } from "./connection.js";
+import { Connection, hookCoreIq } from "./connection.js";
 import { Timers, type ServerConfig, type ServerContext } from "./context.js";
 import { Faults } from "./faults.js";
+import { HookBus } from "./hooks.js";
 import { validUsername } from "./jid.js";
+import { MODULES } from "./modules/index.js";
+import { Rosters } from "./rosters.js";
 import { Sessions } from "./sessions.js";
-import { SmRegistry } from "./sm-registry.js";
 import { Store } from "./store.js";
 
-export { FAULTS, type FaultName } from "./faults.js";
+export { FAULTS } from "./faults.js";
 
 export interface ServerOptions {
   host?: string;
@@ -116,8 +118,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 }
 
 class ServerState implements ServerContext {
-  readonly sessions = new Sessions(this);
-  readonly sm = new SmRegistry();
+  readonly hooks = new HookBus();
+  readonly sessions: Sessions;
+  readonly rosters: Rosters;
+  readonly features = { host: new Set<string>(), account: new Set<string>() };
   readonly timers = new Timers();
   readonly logging: boolean;
 
@@ -129,6 +133,10 @@ class ServerState implements ServerContext {
     private readonly sink: ((line: string) => void) | undefined,
   ) {
     this.logging = sink !== undefined;
+    this.sessions = new Sessions(this.hooks, config.domain, (line) => this.log(line));
+    this.rosters = new Rosters(store, this.sessions, config.domain);
+    hookCoreIq(this);
+    for (const module of MODULES) module.load(this);
   }
 
   log(line: string): void {

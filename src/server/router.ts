@@ -1,17 +1,14 @@
-// Stanza routing (RFC 6120 10, RFC 6121 8): full JIDs to their session, bare JIDs
-// by stanza kind, the domain to its own iq handlers, anything else bounced.
+// Stanza routing (RFC 6120 10, RFC 6121 8): full JIDs to their session, messages to
+// a bare JID by availability, presence and iq requests to the modules that hooked
+// them on the bus (`presence/...`, `iq-get/host/urn:xmpp:ping:ping`), anything else
+// bounced.
 import type { Element } from "../xmpp/element.js";
-import { NS, type StanzaCondition } from "../xmpp/ns.js";
+import type { StanzaCondition } from "../xmpp/ns.js";
 import type { ServerContext } from "./context.js";
+import { iqEventName } from "./hooks.js";
 import { parseJid, type Jid } from "./jid.js";
-import { answerable, errorFor, resultFor, type ErrorType } from "./replies.js";
+import { answerable, errorFor, type ErrorType } from "./replies.js";
 import type { Session } from "./session.js";
-import { commandIq } from "./modules/admin-commands.js";
-import { accountDiscoInfo, discoItems, serverDiscoInfo } from "./modules/disco.js";
-import { pingIq } from "./modules/ping.js";
-import { presenceFromClient, presenceToAccount } from "./modules/presence.js";
-import { registerIq } from "./modules/register.js";
-import { rosterIq } from "./modules/roster.js";
 
 const IQ_TYPES = new Set(["get", "set", "result", "error"]);
 
@@ -33,12 +30,12 @@ export function routeFromClient(ctx: ServerContext, session: Session, el: Elemen
   if (toAttr !== undefined && !to) return bounce(ctx, el, "modify", "jid-malformed");
   switch (el.name) {
     case "presence":
-      return presenceFromClient(ctx, session, el);
+      return ctx.hooks.fire("presence/outgoing", { session, el }) === true;
     case "iq": {
       if (!IQ_TYPES.has(el.attrs.type ?? "") || el.attrs.id === undefined) return bounce(ctx, el, "modify", "bad-request");
       if (to && to.full !== ctx.config.domain && to.full !== session.jid.bare) return route(ctx, el);
       if (!answerable(el)) return false;
-      const reply = ownIq(ctx, session, el, to?.local !== undefined && to.local !== "");
+      const reply = requestToModules(ctx, el, session, to, to?.local ? "self" : "host");
       ctx.sessions.deliver(session, reply);
       return reply.attrs.type === "error";
     }
@@ -58,7 +55,7 @@ export function route(ctx: ServerContext, el: Element): boolean {
   if (!to.local) return false;
   if (!ctx.store.hasUser(to.local)) return el.name === "presence" ? false : bounce(ctx, el, "cancel", "service-unavailable");
   if (el.name === "presence") {
-    presenceToAccount(ctx, el, to);
+    ctx.hooks.fire("presence/inbound", { el, to });
     return false;
   }
   if (to.resource) {
@@ -70,7 +67,7 @@ export function route(ctx: ServerContext, el: Element): boolean {
     // RFC 6121 8.5.3.2: only non-groupchat messages fall back to the bare JID.
     if (el.name === "iq" || el.attrs.type === "groupchat") return bounce(ctx, el, "cancel", "service-unavailable");
   }
-  return el.name === "iq" ? accountIq(ctx, el) : messageToBare(ctx, el, to);
+  return el.name === "iq" ? accountIq(ctx, el, to) : messageToBare(ctx, el, to);
 }
 
 function messageToBare(ctx: ServerContext, el: Element, to: Jid): boolean {
@@ -84,43 +81,21 @@ function messageToBare(ctx: ServerContext, el: Element, to: Jid): boolean {
 }
 
 /** An iq to another account's bare JID, answered by the server on its behalf. */
-function accountIq(ctx: ServerContext, iq: Element): boolean {
+function accountIq(ctx: ServerContext, iq: Element, to: Jid): boolean {
   if (!answerable(iq)) return false;
-  const child = iq.getChildElements()[0];
-  const ns = child?.getNS();
-  const reply =
-    iq.getChildElements().length !== 1 ? errorFor(iq, "modify", "bad-request")
-    : ns === NS.discoInfo && iq.attrs.type === "get" ? accountDiscoInfo(iq)
-    : ns === NS.ping && iq.attrs.type === "get" ? pingIq(iq)
-    : errorFor(iq, "cancel", "service-unavailable");
+  const reply = requestToModules(ctx, iq, undefined, to, "bare");
   route(ctx, reply);
   return reply.attrs.type === "error";
 }
 
-/** An iq get/set to the server or to the sender's own bare JID. */
-function ownIq(ctx: ServerContext, session: Session, iq: Element, toAccount: boolean): Element {
-  const children = iq.getChildElements();
-  if (children.length !== 1) return errorFor(iq, "modify", "bad-request", "an iq get/set has exactly one child");
-  const ns = children[0]!.getNS();
-  const get = iq.attrs.type === "get";
-  switch (ns) {
-    case NS.roster:
-      return rosterIq(ctx, session, iq);
-    case NS.discoInfo:
-      return !get ? errorFor(iq, "cancel", "bad-request") : toAccount ? accountDiscoInfo(iq) : serverDiscoInfo(ctx, iq);
-    case NS.discoItems:
-      return get ? discoItems(ctx, session, iq) : errorFor(iq, "cancel", "bad-request");
-    case NS.ping:
-      return get ? pingIq(iq) : errorFor(iq, "cancel", "bad-request");
-    case NS.register:
-      return ctx.config.registration && !toAccount ? registerIq(ctx, iq, session.jid.local) : errorFor(iq, "cancel", "service-unavailable");
-    case NS.commands:
-      return commandIq(ctx, session, iq, toAccount);
-    case NS.session:
-      return resultFor(iq);
-    case NS.bind:
-      return errorFor(iq, "cancel", "not-allowed", "a resource is already bound");
-    default:
-      return errorFor(iq, "cancel", "service-unavailable");
-  }
+/**
+ * An iq get/set for the server to answer: exactly one payload, handed to the module
+ * that hooked its type, addressee and payload; service-unavailable when none did.
+ */
+function requestToModules(ctx: ServerContext, iq: Element, session: Session | undefined, to: Jid | undefined, scope: "host" | "self" | "bare"): Element {
+  const payloads = iq.getChildElements();
+  if (payloads.length !== 1) return errorFor(iq, "modify", "bad-request", "an iq get/set has exactly one child");
+  const type = iq.attrs.type as "get" | "set";
+  const reply = ctx.hooks.fire(iqEventName(type, scope, payloads[0]!), { iq, session, to });
+  return (reply as Element | undefined) ?? errorFor(iq, "cancel", "service-unavailable");
 }

@@ -1,9 +1,8 @@
-// One bound resource. It outlives its connection while hibernating (XEP-0198), so
+// One bound resource. It can outlive its connection (XEP-0198 hibernation), so
 // everything that must survive a TCP drop lives here, not on the connection.
 import type { Element } from "../xmpp/element.js";
 import type { StreamCondition } from "../xmpp/ns.js";
 import type { Jid } from "./jid.js";
-import type { SmState } from "./sm-state.js";
 
 /** The connection currently serving a session. */
 export interface ClientLink {
@@ -16,13 +15,11 @@ export interface ClientLink {
 
 export class Session {
   link: ClientLink | null;
-  /** The last available presence broadcast; null while unavailable. */
+  /** The last available presence broadcast; null while unavailable. Routing reads it (RFC 6121 8.5). */
   presence: Element | null = null;
   priority = 0;
-  /** Full JIDs this session sent directed available presence to. */
-  readonly directed = new Set<string>();
-  sm: SmState | undefined;
-  expiry: NodeJS.Timeout | undefined;
+  /** What protocol modules keep per session, by module name. */
+  readonly state = new Map<string, unknown>();
   ended = false;
 
   constructor(

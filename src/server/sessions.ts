@@ -1,24 +1,27 @@
-// Bound resources by JID and their life cycle: bind, delivery, hibernation on a
-// TCP drop (XEP-0198), and the end of a session.
+// Bound resources by JID and their life cycle: bind, delivery, a lost connection and
+// the end of a session, each an event on the bus (Stream Management takes over
+// delivery and lost connections for the sessions it manages).
 import { randomBytes } from "node:crypto";
 import type { Element } from "../xmpp/element.js";
-import type { ServerContext } from "./context.js";
+import type { HookBus } from "./hooks.js";
 import { makeJid } from "./jid.js";
 import { Session, type ClientLink } from "./session.js";
-import { announceUnavailable, endPresence } from "./modules/presence.js";
-import { disposeUnacked, isResumable, smSend } from "./modules/sm.js";
 
-/** Why a session ends: a clean close forgets its SM-ID, an expiry leaves a tombstone. */
+/** Why a session ends: a clean close, a window that expired, or an error. */
 export type EndReason = "closed" | "expired" | "error";
 
 export class Sessions {
   private readonly byBare = new Map<string, Map<string, Session>>();
 
-  constructor(private readonly ctx: ServerContext) {}
+  constructor(
+    private readonly hooks: HookBus,
+    private readonly domain: string,
+    private readonly log: (line: string) => void,
+  ) {}
 
   /** Binds a resource; a session already holding it is replaced (RFC 6120 7.7.2.2). */
   bind(username: string, resource: string | undefined, link: ClientLink): Session {
-    const jid = makeJid(username, this.ctx.config.domain, resource || randomBytes(6).toString("hex"));
+    const jid = makeJid(username, this.domain, resource || randomBytes(6).toString("hex"));
     const old = this.get(jid.full);
     if (old) {
       if (old.link) old.link.streamError("conflict", "replaced by a new session");
@@ -46,56 +49,34 @@ export class Sessions {
     return this.of(bare).filter((s) => s.available && s.priority >= 0);
   }
 
-  /** Sends a stanza to the client behind a session, through SM when it is enabled. */
+  /** Sends a stanza to the client behind a session (a module may take the delivery over). */
   deliver(session: Session, el: Element): void {
     if (session.ended) return;
-    if (session.sm) smSend(this.ctx, session, el);
-    else session.link?.write(el);
+    if (!this.hooks.fire("deliver", { session, el })) session.link?.write(el);
   }
 
-  /** The connection dropped without a closing tag. */
+  /** The connection dropped without a closing tag: the session ends unless a module keeps it. */
   linkLost(session: Session): void {
     if (session.ended) return;
-    const sm = session.sm;
-    if (!sm || !isResumable(this.ctx, sm)) {
-      this.end(session, "closed");
-      return;
-    }
-    this.hibernate(session);
-  }
-
-  hibernate(session: Session): void {
-    const sm = session.sm!;
     session.link = null;
-    const seconds = this.ctx.faults.has("sm.early-expiry") ? sm.window / 2 : sm.window;
-    session.expiry = this.ctx.timers.after(seconds * 1000, () => this.end(session, "expired"));
-    this.ctx.log(`${session.jid.full} hibernating for ${seconds}s`);
-    if (this.ctx.faults.has("sm.presence-flap")) announceUnavailable(this.ctx, session);
+    if (!this.hooks.fire("link-lost", { session })) this.end(session, "closed");
   }
 
-  /** A resumed session is served by `link` again. */
-  wake(session: Session, link: ClientLink): void {
-    this.ctx.timers.cancel(session.expiry);
-    session.expiry = undefined;
-    session.link = link;
+  /** The client closed its stream: the session ends unless a module keeps it. */
+  closedByClient(session: Session): void {
+    if (session.ended) return;
+    if (!this.hooks.fire("stream-closed", { session })) this.end(session, "closed");
   }
 
   end(session: Session, reason: EndReason): void {
     if (session.ended) return;
     session.ended = true;
     session.link = null;
-    this.ctx.timers.cancel(session.expiry);
     const resources = this.byBare.get(session.jid.bare);
     if (resources?.get(session.jid.resource) === session) resources.delete(session.jid.resource);
     if (resources?.size === 0) this.byBare.delete(session.jid.bare);
-    this.ctx.log(`${session.jid.full} ended (${reason})`);
-    endPresence(this.ctx, session);
-    const sm = session.sm;
-    if (sm) {
-      this.ctx.sm.forget(sm.id, session);
-      if (reason === "expired") this.ctx.sm.bury(sm.id, session.jid.bare, sm.inbound);
-      disposeUnacked(this.ctx, session);
-    }
+    this.log(`${session.jid.full} ended (${reason})`);
+    this.hooks.fireAll("session-ended", { session, reason });
   }
 
   endAll(): void {

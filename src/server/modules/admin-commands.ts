@@ -6,14 +6,29 @@
 import { randomBytes } from "node:crypto";
 import { childElements, xml, type Element } from "../../xmpp/element.js";
 import { NS, type StanzaCondition } from "../../xmpp/ns.js";
+import { removeAccount } from "../accounts.js";
 import type { ServerContext } from "../context.js";
 import { parseJid, type Jid } from "../jid.js";
+import { defineModule } from "../module.js";
 import { errorFor, resultFor, type ErrorType } from "../replies.js";
 import type { Session } from "../session.js";
-import { removeAccount } from "./register.js";
 
-export const ADD_USER = `${NS.admin}#add-user`;
-export const DELETE_USER = `${NS.admin}#delete-user`;
+const ADD_USER = `${NS.admin}#add-user`;
+const DELETE_USER = `${NS.admin}#delete-user`;
+
+export default defineModule({
+  name: "admin-commands",
+  faults: {},
+  load(ctx) {
+    ctx.features.host.add(NS.commands);
+    for (const type of ["get", "set"] as const) {
+      ctx.hooks.on(`iq-${type}/host/${NS.commands}:command`, ({ iq, session }) => session && commandIq(ctx, session, iq));
+    }
+    ctx.hooks.on("disco-items", ({ session, node, items }) => {
+      if (node === NS.commands && session) items.push(...commandItems(ctx, session));
+    });
+  },
+});
 
 /** How long the session id of a form nobody submitted stays valid. */
 const SESSION_TTL_MS = 10 * 60_000;
@@ -149,16 +164,14 @@ function valuesOf(form: Element): Values {
 }
 
 /** The commands node's items (XEP-0050 2.2): the commands this session may execute. */
-export function commandItems(ctx: ServerContext, session: Session): Element[] {
+function commandItems(ctx: ServerContext, session: Session): Element[] {
   if (!isAdmin(ctx, session)) return [];
   return [...COMMANDS].map(([node, c]) => xml("item", { jid: ctx.config.domain, node, name: c.name }));
 }
 
-/** An iq with a <command/> in the commands namespace, to the server or to the sender's own bare JID. */
-export function commandIq(ctx: ServerContext, session: Session, iq: Element, toAccount: boolean): Element {
+/** An iq with a <command/> to the server (accounts run no commands of their own: service-unavailable). */
+function commandIq(ctx: ServerContext, session: Session, iq: Element): Element {
   const command = iq.getChildElements()[0]!;
-  // Accounts here run no commands of their own; the server answers for them.
-  if (toAccount) return errorFor(iq, "cancel", "service-unavailable");
   if (iq.attrs.type !== "set" || command.name !== "command") return errorFor(iq, "modify", "bad-request", "a command is an iq set of <command/>");
   const node = command.attrs.node ?? "";
   const spec = COMMANDS.get(node);

@@ -1,53 +1,54 @@
-// XEP-0030 for the domain (identity server/im and the features implemented here)
-// and for accounts, answered by the server on their behalf (account/registered).
-import { xml, type Element } from "../../xmpp/element.js";
+// XEP-0030 for the domain (identity server/im and the features modules added) and
+// for accounts, answered by the server on their behalf (account/registered);
+// items of the domain are collected from modules on the bus.
+import { xml } from "../../xmpp/element.js";
 import { NS } from "../../xmpp/ns.js";
 import type { ServerContext } from "../context.js";
-import { resultFor } from "../replies.js";
-import type { Session } from "../session.js";
-import { commandItems } from "./admin-commands.js";
+import type { IqEvent } from "../hooks.js";
+import { defineModule } from "../module.js";
+import { errorFor, resultFor } from "../replies.js";
 
-function features(ctx: ServerContext): string[] {
-  return [
-    NS.discoInfo,
-    NS.discoItems,
-    NS.ping,
-    NS.roster,
-    ...(ctx.config.registration ? [NS.register] : []),
-    NS.sm2,
-    NS.sm3,
-    NS.csi,
-    NS.commands,
-  ];
-}
+export default defineModule({
+  name: "disco",
+  faults: {},
+  load(ctx) {
+    ctx.features.host.add(NS.discoInfo);
+    ctx.features.host.add(NS.discoItems);
+    ctx.features.account.add(NS.discoInfo);
+    ctx.hooks.on(`iq-get/host/${NS.discoInfo}:query`, (e) => serverInfo(ctx, e));
+    for (const scope of ["self", "bare"] as const) ctx.hooks.on(`iq-get/${scope}/${NS.discoInfo}:query`, (e) => accountInfo(ctx, e));
+    ctx.hooks.on(`iq-get/host/${NS.discoItems}:query`, (e) => items(ctx, e));
+    for (const ns of [NS.discoInfo, NS.discoItems]) ctx.hooks.on(`iq-set/host/${ns}:query`, ({ iq }) => errorFor(iq, "cancel", "bad-request"));
+  },
+});
 
-export function serverDiscoInfo(ctx: ServerContext, iq: Element): Element {
+function serverInfo(ctx: ServerContext, { iq }: IqEvent) {
   return resultFor(
     iq,
     xml(
       "query",
       { xmlns: NS.discoInfo, node: iq.getChild("query")?.attrs.node },
       xml("identity", { category: "server", type: "im", name: "xmpp-conformance reference server" }),
-      ...features(ctx).map((v) => xml("feature", { var: v })),
+      ...[...ctx.features.host].map((v) => xml("feature", { var: v })),
     ),
   );
 }
 
-export function accountDiscoInfo(iq: Element): Element {
+function accountInfo(ctx: ServerContext, { iq }: IqEvent) {
   return resultFor(
     iq,
     xml(
       "query",
       { xmlns: NS.discoInfo },
       xml("identity", { category: "account", type: "registered" }),
-      xml("feature", { var: NS.discoInfo }),
+      ...[...ctx.features.account].map((v) => xml("feature", { var: v })),
     ),
   );
 }
 
-/** The ad-hoc commands the session may run (XEP-0050 2.2); no other items: no components. */
-export function discoItems(ctx: ServerContext, session: Session, iq: Element): Element {
+function items(ctx: ServerContext, { iq, session }: IqEvent) {
   const node = iq.getChild("query")?.attrs.node;
-  const items = node === NS.commands ? commandItems(ctx, session) : [];
-  return resultFor(iq, xml("query", { xmlns: NS.discoItems, node }, ...items));
+  const event = { session, node, items: [] };
+  ctx.hooks.fireAll("disco-items", event);
+  return resultFor(iq, xml("query", { xmlns: NS.discoItems, node }, ...event.items));
 }

@@ -1,23 +1,66 @@
 // RFC 6121 presence: broadcast to subscribers and the account's other resources,
 // probes on initial presence, directed presence, unavailable on session end, and
-// the four subscription stanzas updating both rosters.
+// the four subscription stanzas updating both rosters (through the core's rosters).
 import clone from "ltx/lib/clone.js";
 import { xml, type Element } from "../../xmpp/element.js";
 import type { ServerContext } from "../context.js";
 import { makeJid, parseJid, type Jid } from "../jid.js";
+import { defineModule } from "../module.js";
 import { bounce, route } from "../router.js";
+import { hasFrom as subFrom, hasTo as subTo } from "../rosters.js";
 import type { Session } from "../session.js";
 import type { RosterItem } from "../store.js";
-import { updateItem } from "./roster.js";
 
-export type SubscriptionType = "subscribe" | "subscribed" | "unsubscribe" | "unsubscribed";
+type SubscriptionType = "subscribe" | "subscribed" | "unsubscribe" | "unsubscribed";
 const SUBSCRIPTION_TYPES = new Set(["subscribe", "subscribed", "unsubscribe", "unsubscribed"]);
 
-const hasTo = (i: RosterItem) => i.subscription === "to" || i.subscription === "both";
-const hasFrom = (i: RosterItem) => i.subscription === "from" || i.subscription === "both";
+const hasTo = (i: RosterItem) => subTo(i.subscription);
+const hasFrom = (i: RosterItem) => subFrom(i.subscription);
+
+/** Full JIDs a session sent directed available presence to. */
+function directedOf(session: Session): Set<string> {
+  let set = session.state.get("presence.directed") as Set<string> | undefined;
+  if (!set) session.state.set("presence.directed", (set = new Set()));
+  return set;
+}
+
+export default defineModule({
+  name: "presence",
+  faults: {
+    "sm.presence-flap": { rules: ["SM-23"], description: "unavailable presence on TCP drop, available again on resume" },
+  },
+  load(ctx) {
+    ctx.hooks.on("presence/outgoing", ({ session, el }) => presenceFromClient(ctx, session, el));
+    ctx.hooks.on("presence/inbound", ({ el, to }) => presenceToAccount(ctx, el, to));
+    ctx.hooks.on("presence/subscription", ({ from, contact, type }) => sendSubscription(ctx, from, contact, type));
+    // Before Stream Management disposes of the session's queue: contacts learn first.
+    ctx.hooks.on("session-ended", ({ session }) => endPresence(ctx, session), 10);
+    ctx.hooks.on("session-hibernated", ({ session }) => {
+      if (ctx.faults.has("sm.presence-flap")) announce(ctx, session, xml("presence", { type: "unavailable" }));
+    });
+    ctx.hooks.on("session-resumed", ({ session }) => {
+      if (ctx.faults.has("sm.presence-flap") && session.presence) announce(ctx, session, session.presence);
+    });
+    ctx.hooks.on("account-removing", ({ jid }) => cancelEverything(ctx, jid));
+  },
+});
+
+/**
+ * An account goes away: the unsubscribe and unsubscribed RFC 6121 2.5.2 has a server
+ * send when a user deletes a roster item, for every item, and pending requests to
+ * it withdrawn. Contacts keep their items, at subscription 'none': a roster is its
+ * owner's (Prosody and ejabberd do the same).
+ */
+function cancelEverything(ctx: ServerContext, jid: Jid): void {
+  for (const item of [...ctx.rosters.items(jid.local).values()]) {
+    if (hasTo(item) || item.ask) sendSubscription(ctx, jid, item.jid, "unsubscribe");
+    if (hasFrom(item)) sendSubscription(ctx, jid, item.jid, "unsubscribed");
+  }
+  for (const from of [...ctx.store.pendingIn(jid.local)]) sendSubscription(ctx, jid, from, "unsubscribed");
+}
 
 /** Presence from a client; returns true when it was answered with an error. */
-export function presenceFromClient(ctx: ServerContext, session: Session, el: Element): boolean {
+function presenceFromClient(ctx: ServerContext, session: Session, el: Element): boolean {
   const type = el.attrs.type;
   const to = el.attrs.to === undefined ? undefined : parseJid(el.attrs.to);
   if (type === "error") return route(ctx, el);
@@ -29,14 +72,14 @@ export function presenceFromClient(ctx: ServerContext, session: Session, el: Ele
   if (type === "probe") return false;
   if (type !== undefined && type !== "unavailable") return bounce(ctx, el, "modify", "bad-request");
   if (to) {
-    if (type === "unavailable") session.directed.delete(to.full);
-    else session.directed.add(to.full);
+    if (type === "unavailable") directedOf(session).delete(to.full);
+    else directedOf(session).add(to.full);
     return route(ctx, el);
   }
   if (type === "unavailable") {
     announce(ctx, session, el);
     session.presence = null;
-    session.directed.clear();
+    directedOf(session).clear();
     return false;
   }
   const initial = !session.available;
@@ -48,7 +91,7 @@ export function presenceFromClient(ctx: ServerContext, session: Session, el: Ele
 }
 
 /** Presence routed to a local account (the router checked it exists). */
-export function presenceToAccount(ctx: ServerContext, el: Element, to: Jid): void {
+function presenceToAccount(ctx: ServerContext, el: Element, to: Jid): void {
   if (to.resource) {
     const s = ctx.sessions.get(to.full);
     if (s) ctx.sessions.deliver(s, el);
@@ -78,12 +121,12 @@ function announce(ctx: ServerContext, session: Session, el: Element): void {
   const out = clone(el);
   out.attrs.from = session.jid.full;
   delete out.attrs.to;
-  for (const item of ctx.store.roster(session.jid.local).values()) {
+  for (const item of ctx.rosters.items(session.jid.local).values()) {
     if (hasFrom(item) && localContact(ctx, item.jid)) toAvailable(ctx, out, item.jid);
   }
   toAvailable(ctx, out, session.jid.bare, session);
   if (out.attrs.type === "unavailable") {
-    for (const full of session.directed) {
+    for (const full of directedOf(session)) {
       const s = ctx.sessions.get(full);
       if (s) toAvailable(ctx, out, s.jid.bare);
     }
@@ -93,7 +136,7 @@ function announce(ctx: ServerContext, session: Session, el: Element): void {
 /** Initial presence: contacts' and own resources' presence, then pending subscription requests. */
 function welcome(ctx: ServerContext, session: Session): void {
   const sources = [...ctx.sessions.of(session.jid.bare).filter((s) => s !== session)];
-  for (const item of ctx.store.roster(session.jid.local).values()) {
+  for (const item of ctx.rosters.items(session.jid.local).values()) {
     if (hasTo(item) && localContact(ctx, item.jid)) sources.push(...ctx.sessions.of(item.jid));
   }
   for (const s of sources) {
@@ -107,19 +150,11 @@ function welcome(ctx: ServerContext, session: Session): void {
   }
 }
 
-export function announceUnavailable(ctx: ServerContext, session: Session): void {
-  announce(ctx, session, xml("presence", { type: "unavailable" }));
-}
-
-export function announceAvailable(ctx: ServerContext, session: Session): void {
-  if (session.presence) announce(ctx, session, session.presence);
-}
-
 /** The session is over: unavailable to everyone who saw it available. */
-export function endPresence(ctx: ServerContext, session: Session): void {
-  if (session.available || session.directed.size) announceUnavailable(ctx, session);
+function endPresence(ctx: ServerContext, session: Session): void {
+  if (session.available || directedOf(session).size) announce(ctx, session, xml("presence", { type: "unavailable" }));
   session.presence = null;
-  session.directed.clear();
+  directedOf(session).clear();
 }
 
 /**
@@ -127,7 +162,7 @@ export function endPresence(ctx: ServerContext, session: Session): void {
  * both rosters and delivers it. Only local contacts have rosters here; anything
  * else is routed as is (and bounced or dropped by the router).
  */
-export function sendSubscription(ctx: ServerContext, from: Jid, contact: string, type: SubscriptionType, original?: Element): void {
+function sendSubscription(ctx: ServerContext, from: Jid, contact: string, type: SubscriptionType, original?: Element): void {
   const user = from.local;
   const userBare = from.bare;
   const contactUser = localContact(ctx, contact);
@@ -137,10 +172,10 @@ export function sendSubscription(ctx: ServerContext, from: Jid, contact: string,
     return;
   }
   const pending = ctx.store.pendingIn(user);
-  const theirs = ctx.store.roster(contactUser).get(userBare);
+  const theirs = ctx.rosters.items(contactUser).get(userBare);
   switch (type) {
     case "subscribe": {
-      updateItem(ctx, user, contact, (i) => (i.ask = !hasTo(i)));
+      ctx.rosters.update(user, contact, (i) => (i.ask = !hasTo(i)));
       if (theirs && hasFrom(theirs)) {
         // Already approved: the contact's server answers for it (RFC 6121 3.1.3).
         sendSubscription(ctx, makeJid(contactUser, ctx.config.domain), userBare, "subscribed");
@@ -152,27 +187,27 @@ export function sendSubscription(ctx: ServerContext, from: Jid, contact: string,
     case "subscribed": {
       if (!pending.has(contact) && !theirs?.ask) return;
       pending.delete(contact);
-      updateItem(ctx, user, contact, (i) => (i.subscription = i.subscription === "to" || i.subscription === "both" ? "both" : "from"));
-      updateItem(ctx, contactUser, userBare, (i) => {
+      ctx.rosters.update(user, contact, (i) => (i.subscription = i.subscription === "to" || i.subscription === "both" ? "both" : "from"));
+      ctx.rosters.update(contactUser, userBare, (i) => {
         i.subscription = hasFrom(i) ? "both" : "to";
         i.ask = false;
       });
       break;
     }
     case "unsubscribe": {
-      updateItem(ctx, user, contact, (i) => {
+      ctx.rosters.update(user, contact, (i) => {
         i.subscription = hasFrom(i) ? "from" : "none";
         i.ask = false;
       }, false);
       ctx.store.pendingIn(contactUser).delete(userBare);
-      if (theirs) updateItem(ctx, contactUser, userBare, (i) => (i.subscription = hasTo(i) ? "to" : "none"), false);
+      if (theirs) ctx.rosters.update(contactUser, userBare, (i) => (i.subscription = hasTo(i) ? "to" : "none"), false);
       break;
     }
     case "unsubscribed": {
       pending.delete(contact);
-      updateItem(ctx, user, contact, (i) => (i.subscription = hasTo(i) ? "to" : "none"), false);
+      ctx.rosters.update(user, contact, (i) => (i.subscription = hasTo(i) ? "to" : "none"), false);
       if (theirs) {
-        updateItem(ctx, contactUser, userBare, (i) => {
+        ctx.rosters.update(contactUser, userBare, (i) => {
           i.subscription = hasFrom(i) ? "from" : "none";
           i.ask = false;
         }, false);

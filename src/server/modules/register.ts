@@ -1,19 +1,34 @@
 // XEP-0077 in-band registration: account creation on an unauthenticated stream,
-// password change and cancellation once authenticated. Account removal itself
-// (also used by the XEP-0133 Delete User command) lives here too.
+// password change and cancellation once authenticated (removal is the core's,
+// accounts.ts). Switched off entirely by `registration: false`.
 import { childElements, xml, type Element } from "../../xmpp/element.js";
 import { NS } from "../../xmpp/ns.js";
+import { removeAccount } from "../accounts.js";
 import type { ServerContext } from "../context.js";
-import { makeJid, validUsername } from "../jid.js";
+import { validUsername } from "../jid.js";
+import { defineModule } from "../module.js";
 import { errorFor, resultFor } from "../replies.js";
-import { sendSubscription } from "./presence.js";
 
-export function registerFeature(): Element {
-  return xml("register", { xmlns: NS.registerFeature });
-}
+export default defineModule({
+  name: "register",
+  faults: {},
+  load(ctx) {
+    if (!ctx.config.registration) return;
+    ctx.features.host.add(NS.register);
+    ctx.hooks.on("stream-features", ({ host, features }) => {
+      if (host.username === undefined) features.push(xml("register", { xmlns: NS.registerFeature }));
+    });
+    ctx.hooks.on("unauthenticated-iq", ({ iq }) => {
+      const query = iq.getChild("query", NS.register);
+      if (!query || (iq.attrs.type !== "get" && iq.attrs.type !== "set")) return undefined;
+      return registerIq(ctx, iq, undefined);
+    });
+    for (const type of ["get", "set"] as const) ctx.hooks.on(`iq-${type}/host/${NS.register}:query`, ({ iq, session }) => session && registerIq(ctx, iq, session.jid.local));
+  },
+});
 
 /** `username` is the authenticated account, undefined before SASL. */
-export function registerIq(ctx: ServerContext, iq: Element, username: string | undefined): Element {
+function registerIq(ctx: ServerContext, iq: Element, username: string | undefined): Element {
   const query = iq.getChildElements()[0]!;
   if (iq.attrs.type === "get") {
     return resultFor(
@@ -44,39 +59,3 @@ export function registerIq(ctx: ServerContext, iq: Element, username: string | u
   return resultFor(iq);
 }
 
-/**
- * Removes an account as XEP-0077 3.2 says a server cancelling a registration does
- * (XEP-0133 Delete User asks the same): every session of the account ends with a
- * <not-authorized/> stream error, hibernating ones too, and its presence
- * subscriptions are cancelled. `reply` (the answer to the request) is delivered
- * first when it is addressed to one of those sessions, which would never get it
- * otherwise; the router's own delivery then finds that session ended and drops it.
- *
- * The contacts' roster items for the removed account stay where they are. A
- * roster is its owner's (RFC 6121 2): the server changes a contact's item only as
- * the subscription rules say, and for a user who goes away they say "cancel":
- * the unsubscribe and unsubscribed that RFC 6121 2.5.2 has a server send when a
- * user deletes a roster item, handled for local contacts as in 3.2 and 3.3. Their
- * items drop to subscription 'none' with a roster push, their pending requests to
- * or from the account are withdrawn, and the item itself is theirs to delete.
- * Prosody and ejabberd do the same on account removal.
- */
-export function removeAccount(ctx: ServerContext, username: string, reply?: Element): void {
-  const jid = makeJid(username.toLowerCase(), ctx.config.domain);
-  if (!ctx.store.hasUser(jid.local)) return;
-  // The reply must beat the stream error when the requester's own account goes.
-  const requester = reply && ctx.sessions.get(reply.attrs.to ?? "");
-  if (requester && requester.jid.bare === jid.bare) ctx.sessions.deliver(requester, reply!);
-  // Sessions first, while the roster still says who saw them available.
-  for (const session of ctx.sessions.of(jid.bare)) {
-    if (session.link) session.link.streamError("not-authorized", "account removed");
-    else ctx.sessions.end(session, "closed");
-  }
-  for (const item of [...ctx.store.roster(jid.local).values()]) {
-    if (item.subscription === "to" || item.subscription === "both" || item.ask) sendSubscription(ctx, jid, item.jid, "unsubscribe");
-    if (item.subscription === "from" || item.subscription === "both") sendSubscription(ctx, jid, item.jid, "unsubscribed");
-  }
-  for (const from of [...ctx.store.pendingIn(jid.local)]) sendSubscription(ctx, jid, from, "unsubscribed");
-  ctx.store.removeUser(jid.local);
-  ctx.log(`${jid.bare}: account removed`);
-}

@@ -1,6 +1,6 @@
 // SM-IDs of live (connected or hibernating) sessions, plus tombstones of expired
 // ones so a late <resume/> can be told the last inbound h (SM-20 MAY).
-import type { Session } from "./session.js";
+import type { Session } from "../../session.js";
 
 interface Tombstone {
   bare: string;

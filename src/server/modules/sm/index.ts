@@ -4,30 +4,127 @@
 // faults.ts is one conditional at the place its rule is enforced.
 import { createHash, randomBytes } from "node:crypto";
 import clone from "ltx/lib/clone.js";
-import { xml, type Element } from "../../xmpp/element.js";
-import { NS, type SmNamespace, type StanzaCondition } from "../../xmpp/ns.js";
-import { H_MAX, incH, parseH } from "../../xmpp/sm-counter.js";
-import type { ServerContext } from "../context.js";
-import { errorFor } from "../replies.js";
-import { route } from "../router.js";
-import type { ClientLink, Session } from "../session.js";
-import { SmState, type Unacked } from "../sm-state.js";
-import { announceAvailable } from "./presence.js";
+import { xml, type Element } from "../../../xmpp/element.js";
+import { NS, SM_NAMESPACES, isSmNamespace, type SmNamespace, type StanzaCondition } from "../../../xmpp/ns.js";
+import { H_MAX, incH, parseH } from "../../../xmpp/sm-counter.js";
+import type { ServerContext } from "../../context.js";
+import type { StreamHost } from "../../hooks.js";
+import { defineModule } from "../../module.js";
+import { errorFor } from "../../replies.js";
+import { route } from "../../router.js";
+import type { ClientLink, Session } from "../../session.js";
+import { SmRegistry } from "./registry.js";
+import { SmState, type Unacked } from "./state.js";
 
-/** What SM needs from the connection it runs on. */
-export interface SmHost extends ClientLink {
-  /** The authenticated account, undefined before SASL success. */
-  readonly username: string | undefined;
-  readonly session: Session | undefined;
-  /** SM enabled on this stream before bind (only reachable through faults). */
-  pendingSm: SmState | undefined;
-  /** The data chunk the element being handled arrived in. */
-  readonly chunk: number;
-  /** Makes this connection serve a resumed session. */
-  adopt(session: Session): void;
+type SmHost = StreamHost;
+
+const KEY = "sm";
+
+/** The SM-ID registry of each running server. */
+const registries = new WeakMap<ServerContext, SmRegistry>();
+const registryOf = (ctx: ServerContext) => registries.get(ctx)!;
+
+/** The SM state of a bound session. */
+function stateOfSession(session: Session): SmState | undefined {
+  return session.state.get(KEY) as SmState | undefined;
 }
 
-export function smFeatures(ctx: ServerContext, authenticated: boolean): Element[] {
+export default defineModule({
+  name: "sm",
+  faults: {
+    "sm.offer-before-auth": { rules: ["SM-01"], description: "sm:3 feature is also offered in the pre-auth stream features" },
+    "sm.enable-before-auth": { rules: ["SM-02"], description: "<enable/> before SASL success is answered with <enabled/>" },
+    "sm.resume-before-auth": { rules: ["SM-02"], description: "<resume/> of a live previd before SASL success is answered with <resumed/>" },
+    "sm.enable-before-bind": { rules: ["SM-03"], description: "<enable/> after SASL but before bind is answered with <enabled/>" },
+    "sm.no-enabled-id": { rules: ["SM-05", "SM1-04"], description: "<enabled resume='true'/> is sent without an id" },
+    "sm.reuse-id": { rules: ["SM-07"], description: "SM-ID is derived from the full JID, so sequential sessions of one full JID repeat it" },
+    "sm.zero-max": { rules: ["SM-08"], description: "<enabled/> announces max='0'" },
+    "sm.duplicate-enabled": { rules: ["SM-04", "SM-09"], description: "<enable/> is answered with two <enabled/> elements" },
+    "sm.double-enable": { rules: ["SM-09"], description: "a second <enable/> is answered with a second <enabled/>" },
+    "sm.ack-off-by-one": { rules: ["SM-10", "SM-11", "SM-12", "SM-16", "SM-18"], description: "<a/> reports the inbound count plus one" },
+    "sm.count-nonzas": { rules: ["SM-11", "SM-10", "SM-12", "SM-16", "SM-18", "SM-20"], description: "<r/>, <a/> and CSI nonzas are counted as stanzas" },
+    "sm.skip-error-stanzas": { rules: ["SM-11"], description: "stanzas answered with a stanza error are not counted" },
+    "sm.count-from-enabled": { rules: ["SM-12"], description: "a stanza arriving in the same data chunk as <enable/> is not counted" },
+    "sm.no-wrap": { rules: ["SM-13", "SM-10", "SM-11", "SM-12", "SM-14", "SM-16", "SM-18"], description: "inbound counter starts at 4294967295 and is not reduced modulo 2^32" },
+    "sm.h-goes-back": { rules: ["SM-14", "SM-10", "SM-11", "SM-18"], description: "every second <a/> reports one less than the previous one" },
+    "sm.ignore-ack-too-high": { rules: ["SM-15"], description: "an h acknowledging more than was sent is accepted, in <a/> and <resume/>" },
+    "sm.resumed-h-zero": { rules: ["SM-16", "SM-18", "SM1-06"], description: "<resumed/> carries h='0'" },
+    "sm.no-retransmit": { rules: ["SM-17", "SM1-08"], description: "unacknowledged stanzas are not re-sent after <resumed/>" },
+    "sm.retransmit-acked": { rules: ["SM-17", "SM1-08"], description: "after <resumed/> the whole queue is re-sent, acknowledged stanzas included" },
+    "sm.retransmit-reversed": { rules: ["SM-17", "SM1-08"], description: "unacknowledged stanzas are re-sent in reverse order" },
+    "sm.reset-counters-on-resume": { rules: ["SM-18"], description: "inbound counter restarts at 0 after resumption (<resumed/> h is still right)" },
+    "sm.resume-unresumable": { rules: ["SM-19"], description: "sessions enabled without resume hibernate and can be resumed" },
+    "sm.failed-with-h": { rules: ["SM-20"], description: "an unknown previd gets <failed h='0'/>" },
+    "sm.failed-bad-request": { rules: ["SM-20", "SM-19", "SM-25", "SM-28", "SM1-05"], description: "an unknown previd gets failed/bad-request" },
+    "sm.close-after-failed-resume": { rules: ["SM-21"], description: "a failed resume is followed by a stream error" },
+    "sm.no-conflict": { rules: ["SM-22"], description: "the old connection is left open after its session is resumed elsewhere" },
+    "sm.failed-wrong-ns": { rules: ["SM-24"], description: "<failed/> conditions are in the streams namespace" },
+    "sm.resume-after-close": { rules: ["SM-25"], description: "a cleanly closed session hibernates and stays resumable" },
+    "sm.silent-drop-on-expiry": { rules: ["SM-26"], description: "unacknowledged stanzas are discarded at expiry or queue overflow" },
+    "sm.early-expiry": { rules: ["SM-27"], description: "a hibernating session expires after half the announced max" },
+    "sm.resume-other-account": { rules: ["SM-28"], description: "another account may resume a session" },
+    "sm.resume-after-bind": { rules: ["SM-29"], description: "<resume/> after bind on the same stream succeeds" },
+    "sm1.h-below-u": { rules: ["SM1-03"], description: "sm:1 <a/> answers <r u='N'/> with h='N-1'" },
+    "sm1.feature-without-max": { rules: ["SM1-01"], description: "sm:1 stream feature lacks max" },
+    "sm1.enabled-wrong-ns": { rules: ["SM1-02"], description: "sm:1 <enable/> is answered in the urn:xmpp:sm:3 namespace" },
+    "sm1.no-resume": { rules: ["SM1-05"], description: "sm:1 <resume/> always fails with item-not-found" },
+    "sm1.u-not-increasing": { rules: ["SM1-07"], description: "the server's sm:1 <r u/> repeats the same u" },
+  },
+  load(ctx) {
+    registries.set(ctx, new SmRegistry());
+    ctx.features.host.add(NS.sm2);
+    ctx.features.host.add(NS.sm3);
+    ctx.hooks.on("stream-features", ({ host, features }) => void features.push(...smFeatures(ctx, host.username !== undefined)));
+    for (const ns of SM_NAMESPACES) ctx.hooks.on(`nonza/${ns}`, ({ host, el }) => (handleSm(ctx, host, el), true));
+    ctx.hooks.on("element-handled", ({ host, el, kind }) => {
+      const state = smOf(host);
+      // Its own <enable/> and <resume/> never count, not even with sm.count-nonzas.
+      if (state && !(isSmNamespace(el.getNS()) && (el.name === "enable" || el.name === "resume"))) countInbound(ctx, state, host.chunk, kind);
+    });
+    ctx.hooks.on("session-bound", ({ host, session }) => {
+      // SM enabled before bind (only reachable through faults) moves to the session.
+      const early = host.state.get(KEY) as SmState | undefined;
+      if (early) attach(ctx, session, early);
+      host.state.delete(KEY);
+    });
+    ctx.hooks.on("deliver", ({ session, el }) => {
+      if (!stateOfSession(session)) return undefined;
+      smSend(ctx, session, el);
+      return true;
+    });
+    ctx.hooks.on("link-lost", ({ session }) => {
+      const state = stateOfSession(session);
+      if (!state || !isResumable(ctx, state)) return undefined;
+      hibernate(ctx, session, state);
+      return true;
+    });
+    ctx.hooks.on("stream-closed", ({ session }) => {
+      const state = stateOfSession(session);
+      if (!state || !isResumable(ctx, state) || !ctx.faults.has("sm.resume-after-close")) return undefined;
+      session.link = null;
+      hibernate(ctx, session, state);
+      return true;
+    });
+    ctx.hooks.on("session-ended", ({ session, reason }) => {
+      const state = stateOfSession(session);
+      if (!state) return;
+      ctx.timers.cancel(state.expiry);
+      registryOf(ctx).forget(state.id, session);
+      if (reason === "expired") registryOf(ctx).bury(state.id, session.jid.bare, state.inbound);
+      disposeUnacked(ctx, session, state);
+    });
+  },
+});
+
+/** Keeps a dropped session bound and queueing until its window passes. */
+function hibernate(ctx: ServerContext, session: Session, state: SmState): void {
+  const seconds = ctx.faults.has("sm.early-expiry") ? state.window / 2 : state.window;
+  state.expiry = ctx.timers.after(seconds * 1000, () => ctx.sessions.end(session, "expired"));
+  ctx.log(`${session.jid.full} hibernating for ${seconds}s`);
+  ctx.hooks.fireAll("session-hibernated", { session });
+}
+
+function smFeatures(ctx: ServerContext, authenticated: boolean): Element[] {
   if (!authenticated) return ctx.faults.has("sm.offer-before-auth") ? [xml("sm", { xmlns: NS.sm3 })] : [];
   return [
     xml("sm", { xmlns: NS.sm3 }),
@@ -36,13 +133,13 @@ export function smFeatures(ctx: ServerContext, authenticated: boolean): Element[
   ];
 }
 
-export function isResumable(ctx: ServerContext, sm: SmState): boolean {
+function isResumable(ctx: ServerContext, sm: SmState): boolean {
   return sm.resumable || ctx.faults.has("sm.resume-unresumable");
 }
 
 /** The SM state of the stream `host` runs, whether or not a resource is bound yet. */
-export function smOf(host: SmHost): SmState | undefined {
-  return host.session?.sm ?? host.pendingSm;
+function smOf(host: SmHost): SmState | undefined {
+  return host.session ? stateOfSession(host.session) : (host.state.get(KEY) as SmState | undefined);
 }
 
 function failed(ctx: ServerContext, host: SmHost, ns: SmNamespace, condition: StanzaCondition, h?: number): void {
@@ -56,7 +153,7 @@ function tooHighError(host: SmHost, ns: SmNamespace, h: number, sent: number): v
 }
 
 /** Handles a top-level element in one of the SM namespaces. */
-export function handleSm(ctx: ServerContext, host: SmHost, el: Element): void {
+function handleSm(ctx: ServerContext, host: SmHost, el: Element): void {
   const ns = el.getNS() as SmNamespace;
   const current = smOf(host);
   if (current && current.ns !== ns) return failed(ctx, host, ns, "unexpected-request");
@@ -67,11 +164,9 @@ export function handleSm(ctx: ServerContext, host: SmHost, el: Element): void {
       return resume(ctx, host, el, ns);
     case "r":
       if (!current) return failed(ctx, host, ns, "unexpected-request");
-      countInbound(ctx, current, host.chunk, "nonza");
       return ns === NS.sm1 ? answerR1(ctx, host, el, current) : host.write(xml("a", { xmlns: ns, h: String(reportedH(ctx, current)) }));
     case "a":
       if (!current) return failed(ctx, host, ns, "unexpected-request");
-      countInbound(ctx, current, host.chunk, "nonza");
       return handleA(ctx, host, el, current);
     default:
       return host.streamError("unsupported-stanza-type", `<${el.name}/> is not sent by clients`);
@@ -96,9 +191,9 @@ function enable(ctx: ServerContext, host: SmHost, el: Element, ns: SmNamespace, 
   const state = new SmState({ ns, id, resumable, window, enableChunk: host.chunk });
   // SM-13: the counter wraps at 2^32; this fault starts it at the edge and lets it run past.
   if (ctx.faults.has("sm.no-wrap")) state.inbound = H_MAX;
-  if (current && session) ctx.sm.forget(current.id, session);
+  if (current && session) registryOf(ctx).forget(current.id, session);
   if (session) attach(ctx, session, state);
-  else host.pendingSm = state;
+  else host.state.set(KEY, state);
   const omitId = resumable && ctx.faults.has("sm.no-enabled-id");
   const max = resumable && ns !== NS.sm1 ? (ctx.faults.has("sm.zero-max") ? 0 : window) : undefined;
   const enabled = xml("enabled", {
@@ -112,19 +207,19 @@ function enable(ctx: ServerContext, host: SmHost, el: Element, ns: SmNamespace, 
 }
 
 /** Gives a bound session its SM state (at enable, or at bind after an early enable). */
-export function attach(ctx: ServerContext, session: Session, state: SmState): void {
-  session.sm = state;
-  ctx.sm.register(state.id, session);
+function attach(ctx: ServerContext, session: Session, state: SmState): void {
+  session.state.set(KEY, state);
+  registryOf(ctx).register(state.id, session);
 }
 
 function positiveInt(v: string | undefined): number | undefined {
   return v !== undefined && /^\d{1,9}$/.test(v) && Number(v) > 0 ? Number(v) : undefined;
 }
 
-export type InboundKind = "stanza" | "errored" | "nonza";
+type InboundKind = "stanza" | "errored" | "nonza";
 
 /** SM-11/SM-12: counts a handled stanza (never a nonza) toward the server's h. */
-export function countInbound(ctx: ServerContext, state: SmState, chunk: number, kind: InboundKind): void {
+function countInbound(ctx: ServerContext, state: SmState, chunk: number, kind: InboundKind): void {
   if (kind === "nonza" && !ctx.faults.has("sm.count-nonzas")) return;
   if (kind === "errored" && ctx.faults.has("sm.skip-error-stanzas")) return;
   if (chunk === state.enableChunk && ctx.faults.has("sm.count-from-enabled")) return;
@@ -180,8 +275,8 @@ function resume(ctx: ServerContext, host: SmHost, el: Element, ns: SmNamespace):
   if (host.username === undefined && !ctx.faults.has("sm.resume-before-auth")) return failed(ctx, host, ns, "unexpected-request");
   if (host.session && !ctx.faults.has("sm.resume-after-bind")) return failed(ctx, host, ns, "unexpected-request");
   const previd = el.attrs.previd ?? "";
-  const session = ctx.sm.find(previd);
-  const state = session?.sm;
+  const session = registryOf(ctx).find(previd);
+  const state = session && stateOfSession(session);
   const usable =
     session && state && state.ns === ns && isResumable(ctx, state) &&
     (host.username === undefined || session.jid.local === host.username || ctx.faults.has("sm.resume-other-account")) &&
@@ -195,6 +290,8 @@ function resume(ctx: ServerContext, host: SmHost, el: Element, ns: SmNamespace):
 
   const old = session.link;
   if (old && old !== host) old.release(!ctx.faults.has("sm.no-conflict"));
+  ctx.timers.cancel(state.expiry);
+  state.expiry = undefined;
   host.adopt(session);
   const resumedH = ctx.faults.has("sm.resumed-h-zero") ? 0 : ns === NS.sm1 ? state.lastU : state.inbound;
   host.write(xml("resumed", { xmlns: ns, previd, h: resumedH === undefined ? undefined : String(resumedH) }));
@@ -202,12 +299,12 @@ function resume(ctx: ServerContext, host: SmHost, el: Element, ns: SmNamespace):
   applyAck(ctx, host, state, h);
   if (ctx.faults.has("sm.reset-counters-on-resume")) state.inbound = 0;
   retransmit(ctx, host, state);
-  if (ctx.faults.has("sm.presence-flap")) announceAvailable(ctx, session);
+  ctx.hooks.fireAll("session-resumed", { session });
 }
 
 function resumeFailed(ctx: ServerContext, host: SmHost, ns: SmNamespace, previd: string): void {
   const bare = host.username === undefined ? undefined : `${host.username}@${ctx.config.domain}`;
-  const h = ctx.sm.tombstoneH(previd, bare) ?? (ctx.faults.has("sm.failed-with-h") ? 0 : undefined);
+  const h = registryOf(ctx).tombstoneH(previd, bare) ?? (ctx.faults.has("sm.failed-with-h") ? 0 : undefined);
   failed(ctx, host, ns, ctx.faults.has("sm.failed-bad-request") ? "bad-request" : "item-not-found", ns === NS.sm1 ? undefined : h);
   if (ctx.faults.has("sm.close-after-failed-resume")) host.streamError("undefined-condition", "resumption failed");
 }
@@ -226,8 +323,8 @@ function writeCounted(ctx: ServerContext, host: ClientLink, state: SmState, entr
 }
 
 /** A stanza to a client with SM enabled: numbered, queued until acked, written if connected. */
-export function smSend(ctx: ServerContext, session: Session, el: Element): void {
-  const state = session.sm!;
+function smSend(ctx: ServerContext, session: Session, el: Element): void {
+  const state = stateOfSession(session)!;
   const entry = state.recordSent(el);
   if (state.queue.length > ctx.config.smQueueLimit) {
     ctx.log(`${session.jid.full}: more than ${ctx.config.smQueueLimit} unacked stanzas`);
@@ -248,8 +345,7 @@ export function smSend(ctx: ServerContext, session: Session, el: Element): void 
  * messages to the account's other available resources (delay-stamped) or back to
  * the sender as service-unavailable; iq requests get an error; the rest is dropped.
  */
-export function disposeUnacked(ctx: ServerContext, session: Session): void {
-  const state = session.sm!;
+function disposeUnacked(ctx: ServerContext, session: Session, state: SmState): void {
   const entries = state.queue;
   state.queue = [];
   if (ctx.faults.has("sm.silent-drop-on-expiry")) return;

@@ -1,8 +1,8 @@
 // XEP-0198 counters and the unacknowledged queue of one SM session. Everything
 // compares with serial-number arithmetic because h wraps at 2^32 (SM-13).
-import type { Element } from "../xmpp/element.js";
-import type { SmNamespace } from "../xmpp/ns.js";
-import { ackTooHigh, hDistance, incH } from "../xmpp/sm-counter.js";
+import type { Element } from "../../../xmpp/element.js";
+import type { SmNamespace } from "../../../xmpp/ns.js";
+import { ackTooHigh, hDistance, incH } from "../../../xmpp/sm-counter.js";
 
 export interface Unacked {
   seq: number;
@@ -27,6 +27,8 @@ export class SmState {
   readonly resumable: boolean;
   readonly window: number;
   readonly enableChunk: number;
+  /** The end of the resumption window while the session hibernates. */
+  expiry: NodeJS.Timeout | undefined;
   /** Stanzas handled from the client (the server's h). */
   inbound = 0;
   /** Stanzas sent to the client; the last one has sequence number `sent`. */

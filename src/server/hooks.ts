@@ -1,0 +1,103 @@
+// The hook bus, in the manner of Prosody's module:hook: the core fires named events
+// and protocol modules handle them; no module calls another. A handler returns
+// undefined (or false) to let the next one try, anything else to claim the event;
+// handlers of the same event run by descending priority, then in the order hooked.
+import type { Element } from "../xmpp/element.js";
+import type { Jid } from "./jid.js";
+import type { ClientLink, Session } from "./session.js";
+import type { EndReason } from "./sessions.js";
+
+/** A client stream as modules see it before and after binding. */
+export interface StreamHost extends ClientLink {
+  readonly id: number;
+  /** The authenticated account, undefined before SASL success. */
+  readonly username: string | undefined;
+  readonly session: Session | undefined;
+  readonly secure: boolean;
+  /** The data chunk the element being handled arrived in. */
+  readonly chunk: number;
+  /** Per-stream state of modules, by module name (SM enabled before bind, say). */
+  readonly state: Map<string, unknown>;
+  /** Makes this stream serve an existing session (a resumption). */
+  adopt(session: Session): void;
+}
+
+/** An iq get/set the router hands to modules; a handler returns the reply. */
+export interface IqEvent {
+  iq: Element;
+  /** The sending session (absent for an iq routed from elsewhere than a local client). */
+  session: Session | undefined;
+  /** Where it was addressed. */
+  to: Jid | undefined;
+}
+
+/** Every event, by name; `iq-get/host/urn:xmpp:ping:ping` names an iq by type, addressee and payload. */
+export interface Events {
+  /** Collects the features of a stream header (authenticated or not). */
+  "stream-features": { host: StreamHost; features: Element[] };
+  /** A top-level element of this namespace that is not a stanza. Claim it (return true). */
+  [nonza: `nonza/${string}`]: { host: StreamHost; el: Element };
+  /** An iq on a stream that has not authenticated (in-band registration). Return the reply. */
+  "unauthenticated-iq": { host: StreamHost; iq: Element };
+  /** After the core handled a stanza or nonza from the client: XEP-0198 counts here. */
+  "element-handled": { host: StreamHost; el: Element; kind: "stanza" | "errored" | "nonza" };
+  /** A resource was bound on `host`. */
+  "session-bound": { host: StreamHost; session: Session };
+  /** A stanza for the client behind `session`. Claim it to take over delivery. */
+  deliver: { session: Session; el: Element };
+  /** The client closed its stream cleanly. Claim it to keep the session alive. */
+  "stream-closed": { session: Session };
+  /** The connection dropped. Claim it to keep the session alive (hibernation). */
+  "link-lost": { session: Session };
+  "session-resumed": { session: Session };
+  "session-hibernated": { session: Session };
+  "session-ended": { session: Session; reason: EndReason };
+  /** `iq-get/host/...`, `iq-set/self/...` (the sender's own bare JID), `iq-get/bare/...` (another local account). */
+  [iq: `iq-${"get" | "set"}/${"host" | "self" | "bare"}/${string}`]: IqEvent;
+  /** Presence from a bound client. Return true when answered with an error. */
+  "presence/outgoing": { session: Session; el: Element };
+  /** Presence routed to a local account. */
+  "presence/inbound": { el: Element; to: Jid };
+  /** A subscription change on a user's behalf (a roster removal, an account removal). */
+  "presence/subscription": { from: Jid; contact: string; type: "subscribe" | "subscribed" | "unsubscribe" | "unsubscribed" };
+  /** An account is about to be removed: its sessions are gone, its roster not yet. */
+  "account-removing": { jid: Jid };
+  /** Collects disco#items of the domain (`node` when asked for one). */
+  "disco-items": { session: Session | undefined; node: string | undefined; items: Element[] };
+}
+
+type Handler<E> = (event: E) => unknown;
+
+export class HookBus {
+  private readonly handlers = new Map<string, Array<{ priority: number; fn: Handler<never> }>>();
+
+  on<K extends keyof Events & string>(name: K, fn: Handler<Events[K]>, priority = 0): void {
+    const list = this.handlers.get(name) ?? [];
+    list.push({ priority, fn: fn as Handler<never> });
+    list.sort((a, b) => b.priority - a.priority);
+    this.handlers.set(name, list);
+  }
+
+  /** Runs the handlers until one claims the event; returns what it returned, or undefined. */
+  fire<K extends keyof Events & string>(name: K, event: Events[K]): unknown {
+    for (const { fn } of this.handlers.get(name) ?? []) {
+      const result = (fn as Handler<Events[K]>)(event);
+      if (result !== undefined && result !== false) return result;
+    }
+    return undefined;
+  }
+
+  /** Runs every handler (collecting events: features, items). */
+  fireAll<K extends keyof Events & string>(name: K, event: Events[K]): void {
+    for (const { fn } of this.handlers.get(name) ?? []) (fn as Handler<Events[K]>)(event);
+  }
+
+  has(name: string): boolean {
+    return (this.handlers.get(name)?.length ?? 0) > 0;
+  }
+}
+
+/** The event name of an iq request: `iq-get/host/urn:xmpp:ping:ping`. */
+export function iqEventName(type: "get" | "set", scope: "host" | "self" | "bare", payload: Element): `iq-${"get" | "set"}/${"host" | "self" | "bare"}/${string}` {
+  return `iq-${type}/${scope}/${payload.getNS()}:${payload.name}`;
+}
