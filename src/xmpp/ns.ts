@@ -24,6 +24,16 @@ export const NS = {
   sm1: "urn:xmpp:sm:1",
   sm2: "urn:xmpp:sm:2",
   sm3: "urn:xmpp:sm:3",
+  caps: "http://jabber.org/protocol/caps",
+  pubsub: "http://jabber.org/protocol/pubsub",
+  pubsubEvent: "http://jabber.org/protocol/pubsub#event",
+  pubsubOwner: "http://jabber.org/protocol/pubsub#owner",
+  pubsubErrors: "http://jabber.org/protocol/pubsub#errors",
+  pubsubNodeConfig: "http://jabber.org/protocol/pubsub#node_config",
+  pubsubPublishOptions: "http://jabber.org/protocol/pubsub#publish-options",
+  pubsubSubscribeAuthorization: "http://jabber.org/protocol/pubsub#subscribe_authorization",
+  pubsubMetaData: "http://jabber.org/protocol/pubsub#meta-data",
+  addresses: "http://jabber.org/protocol/address",
 } as const;
 
 export const SM_NAMESPACES = [NS.sm3, NS.sm2, NS.sm1] as const;
