@@ -7,10 +7,11 @@ import { TLSSocket } from "node:tls";
 import { streamError } from "../xmpp/builders.js";
 import { xml, type Element } from "../xmpp/element.js";
 import { NS, isSmNamespace, type StreamCondition } from "../xmpp/ns.js";
+import { TLS_EXPORTER, scramVariant, tlsExporter } from "../xmpp/sasl.js";
 import type { ServerContext } from "./context.js";
 import { errorFor } from "./replies.js";
 import { routeFromClient } from "./router.js";
-import { MECHANISMS, startSasl, type Mechanism, type SaslExchange } from "./sasl.js";
+import { startSasl, type Mechanism, type SaslExchange } from "./sasl.js";
 import type { Session } from "./session.js";
 import type { SmState } from "./sm-state.js";
 import { StreamParser, type StreamHeader } from "./stream-parser.js";
@@ -177,7 +178,7 @@ export class Connection implements SmHost {
       out.push(xml("starttls", { xmlns: NS.tls }, this.tlsRequiredNow ? xml("required") : null));
     }
     if (!this.tlsRequiredNow) {
-      out.push(xml("mechanisms", { xmlns: NS.sasl }, ...MECHANISMS.map((m) => xml("mechanism", {}, m))));
+      out.push(...this.saslFeatures());
       if (this.ctx.config.registration) out.push(registerFeature());
     }
     out.push(...smFeatures(this.ctx, false));
@@ -276,8 +277,13 @@ export class Connection implements SmHost {
     let data: string;
     if (el.name === "auth") {
       const mechanism = el.attrs.mechanism as Mechanism;
-      if (!MECHANISMS.includes(mechanism)) return fail("invalid-mechanism");
-      this.sasl = startSasl(mechanism, this.ctx.store, this.ctx.config.domain);
+      const offered = this.mechanisms();
+      if (!offered.includes(mechanism)) return fail("invalid-mechanism");
+      const channelBinding = this.channelBinding();
+      this.sasl = startSasl(mechanism, this.ctx.store, this.ctx.config.domain, {
+        ...(channelBinding ? { channelBinding } : {}),
+        offeredPlus: offered.some((m) => scramVariant(m)?.plus),
+      });
       const text = el.getText();
       // No initial response: ask for it with an empty challenge (RFC 6120 6.4.2).
       if (text === "") return void this.write(xml("challenge", { xmlns: NS.sasl }));
@@ -296,6 +302,32 @@ export class Connection implements SmHost {
     this.ctx.log(`c2s#${this.id} authenticated as ${step.username}`);
     this.write(xml("success", { xmlns: NS.sasl }, step.data ? Buffer.from(step.data).toString("base64") : null));
     this.restartStream();
+  }
+
+  /** tls-exporter data of this connection (RFC 9266), when it can bind: TLS 1.3 only. */
+  private channelBinding(): Buffer | undefined {
+    return this.secure && this.socket instanceof TLSSocket ? tlsExporter(this.socket) : undefined;
+  }
+
+  /** The configured mechanisms this stream can offer: -PLUS ones only when the connection can bind. */
+  private mechanisms(): Mechanism[] {
+    const canBind = this.channelBinding() !== undefined;
+    return this.ctx.config.sasl.filter((m) => canBind || !scramVariant(m)?.plus);
+  }
+
+  /**
+   * <mechanisms/> (left out when none can be offered on this stream: RFC 6120 6.4.1 wants
+   * at least one), and the XEP-0440 list of channel-binding types when a -PLUS mechanism
+   * is among them.
+   */
+  private saslFeatures(): Element[] {
+    const mechanisms = this.mechanisms();
+    if (mechanisms.length === 0) return [];
+    const out = [xml("mechanisms", { xmlns: NS.sasl }, ...mechanisms.map((m) => xml("mechanism", {}, m)))];
+    if (mechanisms.some((m) => scramVariant(m)?.plus)) {
+      out.push(xml("sasl-channel-binding", { xmlns: NS.saslChannelBinding }, xml("channel-binding", { type: TLS_EXPORTER })));
+    }
+    return out;
   }
 
   /** After SASL success the client opens a new stream; anything it pipelined belongs to it. */

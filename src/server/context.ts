@@ -1,6 +1,7 @@
 // What every part of the running server shares: configuration, faults, state and
 // the timers stop() must cancel.
 import type { SecureContext } from "node:tls";
+import type { Mechanism } from "./sasl.js";
 import type { Faults } from "./faults.js";
 import type { Store } from "./store.js";
 import type { Sessions } from "./sessions.js";
@@ -13,6 +14,8 @@ export interface ServerConfig {
   tls: "off" | "optional" | "required";
   maxStanzaBytes: number;
   registration: boolean;
+  /** SASL mechanisms offered, strongest first; -PLUS ones only where the connection can bind. */
+  sasl: Mechanism[];
 }
 
 export interface ServerContext {

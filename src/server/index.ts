@@ -1,5 +1,5 @@
 // The embedded reference XMPP server: c2s on loopback with optional STARTTLS or
-// direct TLS, SASL PLAIN / SCRAM-SHA-1, XEP-0198 and the modules the suites need,
+// direct TLS, SASL PLAIN and SCRAM-SHA-1/256/512 (-PLUS over TLS 1.3), XEP-0198 and the modules the suites need,
 // plus named faults that break one rule each.
 import { createServer, type Server, type Socket } from "node:net";
 import { createSecureContext, createServer as createTlsServer, type SecureContext } from "node:tls";
@@ -8,6 +8,7 @@ import { Connection } from "./connection.js";
 import { Timers, type ServerConfig, type ServerContext } from "./context.js";
 import { Faults } from "./faults.js";
 import { validUsername } from "./jid.js";
+import { MECHANISMS, checkMechanisms } from "./sasl.js";
 import { Sessions } from "./sessions.js";
 import { SmRegistry } from "./sm-registry.js";
 import { Store } from "./store.js";
@@ -28,6 +29,8 @@ export interface ServerOptions {
   directTls?: boolean;
   maxStanzaBytes?: number;
   registration?: boolean;
+  /** SASL mechanisms to offer (default: all; see MECHANISMS); unknown names are refused. */
+  sasl?: string[];
   log?: (line: string) => void;
 }
 
@@ -44,6 +47,7 @@ export interface RunningServer {
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const faults = new Faults(opts.faults ?? []);
+  const sasl = checkMechanisms(opts.sasl ?? MECHANISMS);
   const domain = opts.domain.toLowerCase();
   const host = opts.host ?? "127.0.0.1";
   const certificate = await makeCertificate(domain);
@@ -62,6 +66,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       tls: opts.tls ?? "optional",
       maxStanzaBytes: opts.maxStanzaBytes ?? 262144,
       registration: opts.registration ?? true,
+      sasl,
     },
     faults,
     store,
