@@ -1,7 +1,7 @@
 // Runs the built CLI as a user would, in a child process.
 import { spawn, ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -54,4 +54,14 @@ export async function pool<T>(jobs: Array<() => Promise<T>>, limit: number): Pro
   };
   await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
   return results;
+}
+
+/**
+ * A non-loopback IPv4 address of this machine, if it has one: a host that the harness
+ * must treat as remote and that a test can still reach. Tests needing it skip without.
+ */
+export function nonLoopbackAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
 }

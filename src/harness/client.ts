@@ -5,15 +5,16 @@ import ConnectionTCP from "@xmpp/connection-tcp";
 import TLSWrapper from "@xmpp/tls/lib/Socket.js";
 import { upgrade } from "@xmpp/starttls/starttls.js";
 import type { Socket } from "node:net";
-import type { ConnectionOptions } from "node:tls";
+import type { ConnectionOptions, TLSSocket } from "node:tls";
 import { Element, isStanza, xml } from "../xmpp/element.js";
 import { NS, SM_NAMESPACES, type SmNamespace } from "../xmpp/ns.js";
+import { TLS_EXPORTER, scramVariant, tlsExporter } from "../xmpp/sasl.js";
 import { bindRequest, newId, ping } from "../xmpp/builders.js";
 import { Matcher, describe, match, predicate } from "../xmpp/match.js";
 import { Violation } from "../verdict/verdict.js";
 import { ConnectError, describeSocketError } from "./errors.js";
-import { Mechanism, SaslExchange, plain, scramSha1 } from "./sasl.js";
-import type { Account, TargetProfile } from "./target.js";
+import { Mechanism, SaslExchange, chooseMechanism, plain, scram } from "./sasl.js";
+import { plainAuthAllowed, type Account, type TargetProfile } from "./target.js";
 import { Transcript } from "./transcript.js";
 
 export type Stage = "opened" | "authenticated" | "bound";
@@ -91,6 +92,8 @@ export class TestClient {
   account?: Account;
   /** Stream Management as negotiated on this connection. */
   sm?: SmTrack;
+  /** The SASL mechanism this connection authenticated with. */
+  mechanism?: Mechanism;
 
   private readonly conn: C2sConnection;
   private raw?: Socket;
@@ -255,6 +258,17 @@ export class TestClient {
     return s instanceof TLSWrapper ? (s as unknown as { socket: Socket }).socket : s;
   }
 
+  /** The TLS socket under the stream, once TLS is established (direct TLS or STARTTLS). */
+  private tlsSocket(): TLSSocket | undefined {
+    const s = this.conn.socket as unknown;
+    return s instanceof TLSWrapper ? ((s as unknown as { socket: TLSSocket | null }).socket ?? undefined) : undefined;
+  }
+
+  /** True once the stream runs over TLS. */
+  get encrypted(): boolean {
+    return this.tlsSocket() !== undefined;
+  }
+
   /**
    * Opens (or restarts) the stream and returns the stream features. `pipeline` is
    * written in the same TCP write as the header (a client racing the server, e.g. a
@@ -288,16 +302,36 @@ export class TestClient {
   }
 
   /**
-   * SASL, then the stream restart. `pipeline` is written in the same TCP write as the
-   * restart header (a client racing the server, e.g. restart + <resume/>).
+   * SASL, then the stream restart. Without `mechanism`, the strongest one offered (see
+   * chooseMechanism): a -PLUS one when the stream runs over TLS 1.3 and the server lists
+   * tls-exporter among its channel-binding types (XEP-0440); PLAIN never over an
+   * unencrypted stream to a host that is not loopback, unless the target allows it.
+   * `pipeline` is written in the same TCP write as the restart header (a client racing
+   * the server, e.g. restart + <resume/>).
    */
   async authenticate(account: Account, mechanism?: Mechanism, pipeline: Array<Element | string> = []): Promise<void> {
-    const offered = (this.featuresPreAuth?.getChild("mechanisms", NS.sasl)?.getChildren("mechanism") ?? []).map((m) => m.getText());
-    const choice = mechanism ?? (offered.includes("SCRAM-SHA-1") ? "SCRAM-SHA-1" : "PLAIN");
-    if (!offered.includes(choice)) {
-      throw new ConnectError("auth", `${this.target.domain} does not offer SASL ${choice} (offers: ${offered.join(", ") || "none"})`);
+    const features = this.featuresPreAuth;
+    const offered = (features?.getChild("mechanisms", NS.sasl)?.getChildren("mechanism") ?? []).map((m) => m.getText().trim());
+    const cbTypes = (features?.getChild("sasl-channel-binding", NS.saslChannelBinding)?.getChildren("channel-binding") ?? []).map((c) => c.attrs.type);
+    const cbData = tlsExporter(this.tlsSocket());
+    const canBind = cbData !== undefined && cbTypes.includes(TLS_EXPORTER);
+    const plainAllowed = plainAuthAllowed(this.target, this.encrypted);
+    const choice = mechanism ?? chooseMechanism(offered, canBind, plainAllowed);
+    if (choice === undefined || !offered.includes(choice)) {
+      const wanted = choice ?? (offered.includes("PLAIN") ? "PLAIN" : "a mechanism this client knows");
+      if (wanted === "PLAIN" && !plainAllowed) throw this.plainRefused();
+      throw new ConnectError("auth", `${this.target.domain} does not offer SASL ${wanted} (offers: ${offered.join(", ") || "none"})`);
     }
-    const exchange: SaslExchange = choice === "PLAIN" ? plain(account.username, account.password) : scramSha1(account.username, account.password);
+    if (choice === "PLAIN" && !plainAllowed) throw this.plainRefused();
+    const variant = scramVariant(choice);
+    if (variant?.plus && cbData === undefined) {
+      throw new ConnectError("auth", `${choice} needs ${TLS_EXPORTER} channel binding, which needs TLS 1.3 (use --tls starttls or direct)`);
+    }
+    // RFC 5802 section 6: `y` says "I could bind, but you offered no -PLUS"; a server that can bind then fails the login.
+    const offersPlus = offered.some((m) => /-PLUS$/.test(m));
+    const exchange: SaslExchange = !variant
+      ? plain(account.username, account.password)
+      : scram(choice, account.username, account.password, variant.plus ? { channelBinding: cbData! } : { flag: cbData !== undefined && !offersPlus ? "y" : "n" });
     await this.send(xml("auth", { xmlns: NS.sasl, mechanism: choice }, exchange.initial));
     for (;;) {
       const el = await this.expect(predicate("a SASL <challenge/>, <success/> or <failure/>", (e) => e.getNS() === NS.sasl));
@@ -308,12 +342,22 @@ export class TestClient {
         break;
       } else {
         const condition = el.getChildElements()[0]?.name ?? el.name;
-        throw new ConnectError("auth", `login refused for ${account.username}@${this.target.domain}: ${condition}`);
+        throw new ConnectError("auth", `login refused for ${account.username}@${this.target.domain} (${choice}): ${condition}`);
       }
     }
     this.bareJid = `${account.username}@${this.target.domain}`;
     this.account = account;
+    this.mechanism = choice;
     this.featuresPostAuth = await this.openStream(pipeline);
+  }
+
+  /** Only ever for a host that is not loopback: see plainAuthAllowed. */
+  private plainRefused(): ConnectError {
+    return new ConnectError(
+      "auth",
+      `refusing to send the password (SASL PLAIN) over an unencrypted stream to ${this.target.host}, which is not loopback: ` +
+        "use --tls starttls or --tls direct, or allow it with --allow-plaintext-auth",
+    );
   }
 
   async bind(resource?: string): Promise<string> {
