@@ -13,6 +13,7 @@ import { bindRequest, newId, ping } from "../xmpp/builders.js";
 import { Matcher, describe, match, predicate } from "../xmpp/match.js";
 import { Violation } from "../verdict/verdict.js";
 import { ConnectError, describeSocketError } from "./errors.js";
+import { redactXml, XmlRedactor } from "./redact.js";
 import { Mechanism, SaslExchange, chooseMechanism, plain, scram } from "./sasl.js";
 import { plainAuthAllowed, type Account, type TargetProfile } from "./target.js";
 import { Transcript } from "./transcript.js";
@@ -151,18 +152,24 @@ export class TestClient {
     };
   }
 
-  /** Records every write and every chunk read, and routes parsed elements to the inbox. */
+  /**
+   * Records every write and every chunk read, with passwords and SASL payloads redacted
+   * (src/harness/redact.ts: one scanner per direction, since a chunk may end inside an
+   * element), and routes parsed elements to the inbox.
+   */
   private instrument(): void {
     const conn = this.conn;
+    const redactOut = new XmlRedactor();
+    const redactIn = new XmlRedactor();
     const write = conn.write.bind(conn);
     conn.write = async (data: string) => {
       if (this.killed) throw new Error(`${this.label}: connection was killed`);
-      this.transcript.add("out", this.label, data);
+      this.transcript.add("out", this.label, redactOut.push(data));
       return write(data);
     };
     const onData = conn._onData.bind(conn);
     conn._onData = (data: Buffer) => {
-      this.transcript.add("in", this.label, data.toString("utf8"));
+      this.transcript.add("in", this.label, redactIn.push(data.toString("utf8")));
       onData(data);
     };
     conn.on("element", (el: Element) => this.onElement(el));
@@ -220,7 +227,7 @@ export class TestClient {
   }
 
   private streamErrorText(): string {
-    return this.streamError ? ` after stream error ${this.streamError.toString()}` : "";
+    return this.streamError ? ` after stream error ${shown(this.streamError)}` : "";
   }
 
   private async open(): Promise<void> {
@@ -291,7 +298,7 @@ export class TestClient {
   async starttls(): Promise<void> {
     await this.send(xml("starttls", { xmlns: NS.tls }));
     const answer = await this.expect(predicate("<proceed/> or <failure/> (STARTTLS)", (el) => el.getNS() === NS.tls));
-    if (answer.name !== "proceed") throw new ConnectError("tls", `STARTTLS refused: ${answer.toString()}`);
+    if (answer.name !== "proceed") throw new ConnectError("tls", `STARTTLS refused: ${shown(answer)}`);
     try {
       const tlsSocket = await upgrade(this.conn.socket as unknown as Socket, { host: this.target.host, ...this.trust() });
       this.conn._attachSocket(tlsSocket);
@@ -364,7 +371,7 @@ export class TestClient {
     const res = await this.iq(bindRequest(resource));
     const jid = res.getChild("bind", NS.bind)?.getChildText("jid");
     if (res.attrs.type !== "result" || !jid) {
-      throw new ConnectError("protocol", `resource binding failed: ${res.toString()}`);
+      throw new ConnectError("protocol", `resource binding failed: ${shown(res)}`);
     }
     this.jid = jid;
     return jid;
@@ -431,7 +438,7 @@ export class TestClient {
 
   private unconsumedText(): string {
     if (!this.inbox.length) return "nothing else unread";
-    return `unread: ${this.inbox.map((r) => r.el.toString()).join(" ")}`;
+    return `unread: ${this.inbox.map((r) => shown(r.el)).join(" ")}`;
   }
 
   /**
@@ -531,4 +538,9 @@ export class TestClient {
     }
     this.kill();
   }
+}
+
+/** An element as a message may quote it: without passwords or SASL payloads (src/harness/redact.ts). */
+function shown(el: Element): string {
+  return redactXml(el.toString());
 }
