@@ -9,6 +9,7 @@ import { runCommand, type RunArgs } from "./cli/run-command.js";
 import { serveCommand, type ServeArgs } from "./cli/serve-command.js";
 import { errorLine } from "./cli/error-line.js";
 import { UsageError } from "./runner/errors.js";
+import { SASL_MECHANISMS } from "./xmpp/sasl.js";
 
 const NAME = "xmpp-conformance";
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -45,7 +46,15 @@ await yargs(hideBin(process.argv))
         .option("account", { type: "string", array: true, default: [] as string[], describe: "test account USER:PASSWORD (repeatable); the embedded server creates it" })
         .option("register", { type: "boolean", default: false, describe: "create fresh accounts by in-band registration (XEP-0077); the default for the embedded server without --account" })
         .option("admin", { type: "string", describe: "an administrator USER:PASSWORD who creates fresh accounts with XEP-0133 ad-hoc commands (the embedded server makes USER its administrator)" })
-        .option("tls", { choices: ["plain", "starttls", "direct"] as const, default: "plain" as const, describe: "how the client secures its streams" })
+        .option("tls", {
+          choices: ["plain", "starttls", "direct"] as const,
+          describe: "how the client secures its streams (default: plain for the embedded server and a loopback --target, starttls with a verified certificate for any other)",
+        })
+        .option("allow-plaintext-auth", {
+          type: "boolean",
+          default: false,
+          describe: "let SASL PLAIN send the password over an unencrypted stream to a --target that is not loopback (SCRAM, which reveals no password, is always allowed)",
+        })
         .option("insecure", { type: "boolean", default: false, describe: "accept any server certificate" })
         .option("ca", { type: "string", describe: "PEM file of a CA (or certificate) to trust; the embedded server's certificate is trusted automatically" })
         .option("fault", { type: "string", array: true, default: [] as string[], describe: "turn on a named fault in the embedded server (repeatable; not with --target; see list --faults)" })
@@ -77,6 +86,11 @@ await yargs(hideBin(process.argv))
         .option("tls", { choices: ["off", "optional", "required"] as const, default: "optional" as const, describe: "STARTTLS offer" })
         .option("direct-tls", { type: "boolean", default: false, describe: "also listen for direct TLS on an ephemeral port" })
         .option("register", { type: "boolean", default: true, describe: "allow in-band registration (XEP-0077); --no-register turns it off" })
+        .option("sasl", {
+          type: "string",
+          array: true,
+          describe: `SASL mechanisms to offer (repeatable or comma-separated; default: all, ${SASL_MECHANISMS.join(", ")}; the -PLUS ones only over TLS 1.3)`,
+        })
         .option("cert", { type: "string", describe: "write the self-signed certificate made at start-up (PEM) to this file, for clients to trust" }),
     (argv) => exitWith(() => serveCommand(argv as ServeArgs)),
   )

@@ -1,6 +1,6 @@
 // Runs the built CLI as a user would, in a child process.
 import { spawn, ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,4 +54,25 @@ export async function pool<T>(jobs: Array<() => Promise<T>>, limit: number): Pro
   };
   await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
   return results;
+}
+
+/**
+ * A host name that resolves to 127.0.0.1 through /etc/hosts but is not `localhost`: the
+ * harness must treat it as remote, yet the traffic stays on loopback (servers started
+ * here listen on loopback only). Tests needing one skip without.
+ */
+export function loopbackAlias(): string | undefined {
+  let hosts = "";
+  try {
+    hosts = readFileSync("/etc/hosts", "utf8");
+  } catch {
+    return undefined;
+  }
+  for (const line of hosts.split("\n")) {
+    const [address, ...names] = line.replace(/#.*/, "").trim().split(/\s+/);
+    if (address !== "127.0.0.1") continue;
+    const alias = names.find((n) => n !== "localhost" && !n.startsWith("localhost."));
+    if (alias) return alias;
+  }
+  return undefined;
 }

@@ -27,6 +27,9 @@ describe("runner CLI errors", function () {
   it("bad choice, folded onto one line", () => expectUsageError(["run", "--tls", "bogus"], /Invalid values: .*bogus/));
   it("unknown option", () => expectUsageError(["run", "--bogus"], /Unknown argument/));
   it("no command", () => expectUsageError([], /give a command/));
+  it("unknown SASL mechanism for serve", () =>
+    expectUsageError(["serve", "--port", "0", "--sasl", "SCRAM-SHA-1,CRAM-MD5"], /--sasl: unknown mechanism "CRAM-MD5" \(known: SCRAM-SHA-512-PLUS, .*, PLAIN\)$/m));
+  it("empty SASL list for serve", () => expectUsageError(["serve", "--port", "0", "--sasl", ","], /--sasl: give at least one mechanism/));
   it("connection refused", () =>
     expectUsageError(["run", "--target", "127.0.0.1:1", "--domain", "x", "--account", "a:b"], /127\.0\.0\.1:1.*refused/));
 });

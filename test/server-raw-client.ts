@@ -51,6 +51,11 @@ export class RawClient {
     });
   }
 
+  /** A client over a socket the caller connected (a TLS socket, say). */
+  static over(socket: Socket): RawClient {
+    return new RawClient(socket);
+  }
+
   private notify(): void {
     for (const w of this.waiters.splice(0)) w();
   }

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import type { Account } from "../harness/target.js";
 import { UsageError } from "../runner/errors.js";
 import { FAULTS } from "../server/faults.js";
+import { SASL_MECHANISMS, isSaslMechanism, type SaslMechanism } from "../xmpp/sasl.js";
 
 /** HOST, HOST:PORT, or [IPv6]:PORT. */
 export function parseHostPort(spec: string, defaultPort: number): { host: string; port: number } {
@@ -30,6 +31,16 @@ export function checkFaults(names: string[]): void {
   if (unknown.length > 0) {
     throw new UsageError(`unknown fault ${unknown.map((n) => `"${n}"`).join(", ")} (known faults: ${Object.keys(FAULTS).join(", ")})`);
   }
+}
+
+/** serve --sasl: known mechanism names, at least one. */
+export function checkSasl(names: string[]): SaslMechanism[] {
+  const unknown = names.filter((n) => !isSaslMechanism(n));
+  if (unknown.length > 0) {
+    throw new UsageError(`--sasl: unknown mechanism ${unknown.map((n) => `"${n}"`).join(", ")} (known: ${SASL_MECHANISMS.join(", ")})`);
+  }
+  if (names.length === 0) throw new UsageError(`--sasl: give at least one mechanism (known: ${SASL_MECHANISMS.join(", ")})`);
+  return names as SaslMechanism[];
 }
 
 export function readCa(path: string): string {

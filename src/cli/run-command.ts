@@ -1,6 +1,6 @@
 // `run`: against --target, or against the embedded reference server started for the run.
 import { AdminAccounts, GivenAccounts, RegisteringAccounts, type AccountSource } from "../harness/accounts.js";
-import type { Account, TargetProfile, TlsMode } from "../harness/target.js";
+import { defaultTlsMode, type Account, type TargetProfile, type TlsMode } from "../harness/target.js";
 import { UsageError } from "../runner/errors.js";
 import { progressPrinter, totalsLine } from "../runner/report-console.js";
 import { writeReports } from "../runner/reports.js";
@@ -18,7 +18,9 @@ export interface RunArgs {
   account: string[];
   register: boolean;
   admin?: string;
-  tls: TlsMode;
+  /** When not given: plain for the embedded server and a loopback target, starttls otherwise. */
+  tls?: TlsMode;
+  allowPlaintextAuth: boolean;
   insecure: boolean;
   ca?: string;
   fault: string[];
@@ -109,10 +111,14 @@ function external(args: RunArgs, spec: string, accounts: Account[]): Setup {
   if (accounts.length === 0 && !args.register && !admin) {
     throw new UsageError("--target needs accounts: give --account USER:PASSWORD, --register or --admin USER:PASSWORD");
   }
+  const { host, port } = parseHostPort(spec, 5222);
   const target: TargetProfile = {
-    ...parseHostPort(spec, 5222),
+    host,
+    port,
     domain: args.domain,
-    tls: args.tls,
+    // Safe by default toward real servers: only a loopback target is reached in the clear unless --tls says so.
+    tls: args.tls ?? defaultTlsMode(host),
+    allowPlaintextAuth: args.allowPlaintextAuth,
     insecure: args.insecure,
     ...(args.ca ? { caPem: readCa(args.ca) } : {}),
   };
@@ -136,6 +142,7 @@ async function embedded(args: RunArgs, accounts: Account[]): Promise<Setup> {
   const faults = splitList(args.fault);
   checkFaults(faults);
   const ca = args.ca ? readCa(args.ca) : undefined;
+  const tls = args.tls ?? "plain";
   const smQueueLimit = args.smQueueLimit === undefined ? EMBEDDED_SM_QUEUE_LIMIT : positiveInt("--sm-queue-limit", args.smQueueLimit);
   const server = await startServer({
     host: "127.0.0.1",
@@ -147,10 +154,10 @@ async function embedded(args: RunArgs, accounts: Account[]): Promise<Setup> {
     smQueueLimit,
     // STARTTLS is offered as a typical server offers it; a plain client just does not use it.
     tls: "optional",
-    directTls: args.tls === "direct",
+    directTls: tls === "direct",
     registration: true,
   });
-  const port = args.tls === "direct" ? server.directTlsPort : server.port;
+  const port = tls === "direct" ? server.directTlsPort : server.port;
   if (port === undefined) {
     await server.stop();
     throw new Error("the embedded server did not open a direct TLS port");
@@ -159,7 +166,8 @@ async function embedded(args: RunArgs, accounts: Account[]): Promise<Setup> {
     host: server.host,
     port,
     domain: server.domain,
-    tls: args.tls,
+    tls,
+    allowPlaintextAuth: args.allowPlaintextAuth,
     insecure: args.insecure,
     // The embedded server's self-signed certificate is trusted, plus any --ca given.
     caPem: [server.certificatePem, ca].filter(Boolean).join("\n"),

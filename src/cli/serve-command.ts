@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { UsageError } from "../runner/errors.js";
 import { startServer } from "../server/index.js";
-import { checkFaults, parseAccount, positiveInt, splitList } from "./args.js";
+import { checkFaults, checkSasl, parseAccount, positiveInt, splitList } from "./args.js";
 
 export interface ServeArgs {
   host: string;
@@ -17,6 +17,7 @@ export interface ServeArgs {
   directTls: boolean;
   register: boolean;
   cert?: string;
+  sasl?: string[];
 }
 
 export async function serveCommand(args: ServeArgs): Promise<number> {
@@ -29,6 +30,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   }
   const faults = splitList(args.fault);
   checkFaults(faults);
+  const sasl = args.sasl === undefined ? undefined : checkSasl(splitList(args.sasl));
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new UsageError(`--port: expected a port number (0-65535)`);
   const server = await startServer({
     host: args.host,
@@ -42,6 +44,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     tls: args.tls,
     directTls: args.directTls,
     registration: args.register,
+    ...(sasl ? { sasl } : {}),
   });
   if (args.cert) {
     try {
@@ -53,7 +56,8 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   }
   const direct = server.directTlsPort !== undefined ? `, direct TLS port ${server.directTlsPort}` : "";
   const admin = admins.length > 0 ? `, admins: ${admins.join(", ")}` : "";
-  console.log(`listening on ${server.host}:${server.port} (domain ${server.domain}, faults: ${[...server.faults].join(", ") || "none"}${direct}${admin})`);
+  const offer = sasl ? `, SASL: ${sasl.join(", ")}` : "";
+  console.log(`listening on ${server.host}:${server.port} (domain ${server.domain}, faults: ${[...server.faults].join(", ") || "none"}${direct}${admin}${offer})`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());

@@ -5,15 +5,17 @@ import ConnectionTCP from "@xmpp/connection-tcp";
 import TLSWrapper from "@xmpp/tls/lib/Socket.js";
 import { upgrade } from "@xmpp/starttls/starttls.js";
 import type { Socket } from "node:net";
-import type { ConnectionOptions } from "node:tls";
+import type { ConnectionOptions, TLSSocket } from "node:tls";
 import { Element, isStanza, xml } from "../xmpp/element.js";
 import { NS, SM_NAMESPACES, type SmNamespace } from "../xmpp/ns.js";
+import { TLS_EXPORTER, scramVariant, tlsExporter } from "../xmpp/sasl.js";
 import { bindRequest, newId, ping } from "../xmpp/builders.js";
 import { Matcher, describe, match, predicate } from "../xmpp/match.js";
 import { Violation } from "../verdict/verdict.js";
 import { ConnectError, describeSocketError } from "./errors.js";
-import { Mechanism, SaslExchange, plain, scramSha1 } from "./sasl.js";
-import type { Account, TargetProfile } from "./target.js";
+import { redactXml, XmlRedactor } from "./redact.js";
+import { Mechanism, SaslExchange, chooseMechanism, plain, scram } from "./sasl.js";
+import { plainAuthAllowed, type Account, type TargetProfile } from "./target.js";
 import { Transcript } from "./transcript.js";
 
 export type Stage = "opened" | "authenticated" | "bound";
@@ -91,6 +93,8 @@ export class TestClient {
   account?: Account;
   /** Stream Management as negotiated on this connection. */
   sm?: SmTrack;
+  /** The SASL mechanism this connection authenticated with. */
+  mechanism?: Mechanism;
 
   private readonly conn: C2sConnection;
   private raw?: Socket;
@@ -148,18 +152,24 @@ export class TestClient {
     };
   }
 
-  /** Records every write and every chunk read, and routes parsed elements to the inbox. */
+  /**
+   * Records every write and every chunk read, with passwords and SASL payloads redacted
+   * (src/harness/redact.ts: one scanner per direction, since a chunk may end inside an
+   * element), and routes parsed elements to the inbox.
+   */
   private instrument(): void {
     const conn = this.conn;
+    const redactOut = new XmlRedactor();
+    const redactIn = new XmlRedactor();
     const write = conn.write.bind(conn);
     conn.write = async (data: string) => {
       if (this.killed) throw new Error(`${this.label}: connection was killed`);
-      this.transcript.add("out", this.label, data);
+      this.transcript.add("out", this.label, redactOut.push(data));
       return write(data);
     };
     const onData = conn._onData.bind(conn);
     conn._onData = (data: Buffer) => {
-      this.transcript.add("in", this.label, data.toString("utf8"));
+      this.transcript.add("in", this.label, redactIn.push(data.toString("utf8")));
       onData(data);
     };
     conn.on("element", (el: Element) => this.onElement(el));
@@ -217,7 +227,7 @@ export class TestClient {
   }
 
   private streamErrorText(): string {
-    return this.streamError ? ` after stream error ${this.streamError.toString()}` : "";
+    return this.streamError ? ` after stream error ${shown(this.streamError)}` : "";
   }
 
   private async open(): Promise<void> {
@@ -255,6 +265,17 @@ export class TestClient {
     return s instanceof TLSWrapper ? (s as unknown as { socket: Socket }).socket : s;
   }
 
+  /** The TLS socket under the stream, once TLS is established (direct TLS or STARTTLS). */
+  private tlsSocket(): TLSSocket | undefined {
+    const s = this.conn.socket as unknown;
+    return s instanceof TLSWrapper ? ((s as unknown as { socket: TLSSocket | null }).socket ?? undefined) : undefined;
+  }
+
+  /** True once the stream runs over TLS. */
+  get encrypted(): boolean {
+    return this.tlsSocket() !== undefined;
+  }
+
   /**
    * Opens (or restarts) the stream and returns the stream features. `pipeline` is
    * written in the same TCP write as the header (a client racing the server, e.g. a
@@ -277,7 +298,7 @@ export class TestClient {
   async starttls(): Promise<void> {
     await this.send(xml("starttls", { xmlns: NS.tls }));
     const answer = await this.expect(predicate("<proceed/> or <failure/> (STARTTLS)", (el) => el.getNS() === NS.tls));
-    if (answer.name !== "proceed") throw new ConnectError("tls", `STARTTLS refused: ${answer.toString()}`);
+    if (answer.name !== "proceed") throw new ConnectError("tls", `STARTTLS refused: ${shown(answer)}`);
     try {
       const tlsSocket = await upgrade(this.conn.socket as unknown as Socket, { host: this.target.host, ...this.trust() });
       this.conn._attachSocket(tlsSocket);
@@ -288,16 +309,36 @@ export class TestClient {
   }
 
   /**
-   * SASL, then the stream restart. `pipeline` is written in the same TCP write as the
-   * restart header (a client racing the server, e.g. restart + <resume/>).
+   * SASL, then the stream restart. Without `mechanism`, the strongest one offered (see
+   * chooseMechanism): a -PLUS one when the stream runs over TLS 1.3 and the server lists
+   * tls-exporter among its channel-binding types (XEP-0440); PLAIN never over an
+   * unencrypted stream to a host that is not loopback, unless the target allows it.
+   * `pipeline` is written in the same TCP write as the restart header (a client racing
+   * the server, e.g. restart + <resume/>).
    */
   async authenticate(account: Account, mechanism?: Mechanism, pipeline: Array<Element | string> = []): Promise<void> {
-    const offered = (this.featuresPreAuth?.getChild("mechanisms", NS.sasl)?.getChildren("mechanism") ?? []).map((m) => m.getText());
-    const choice = mechanism ?? (offered.includes("SCRAM-SHA-1") ? "SCRAM-SHA-1" : "PLAIN");
-    if (!offered.includes(choice)) {
-      throw new ConnectError("auth", `${this.target.domain} does not offer SASL ${choice} (offers: ${offered.join(", ") || "none"})`);
+    const features = this.featuresPreAuth;
+    const offered = (features?.getChild("mechanisms", NS.sasl)?.getChildren("mechanism") ?? []).map((m) => m.getText().trim());
+    const cbTypes = (features?.getChild("sasl-channel-binding", NS.saslChannelBinding)?.getChildren("channel-binding") ?? []).map((c) => c.attrs.type);
+    const cbData = tlsExporter(this.tlsSocket());
+    const canBind = cbData !== undefined && cbTypes.includes(TLS_EXPORTER);
+    const plainAllowed = plainAuthAllowed(this.target, this.encrypted);
+    const choice = mechanism ?? chooseMechanism(offered, canBind, plainAllowed);
+    if (choice === undefined || !offered.includes(choice)) {
+      const wanted = choice ?? (offered.includes("PLAIN") ? "PLAIN" : "a mechanism this client knows");
+      if (wanted === "PLAIN" && !plainAllowed) throw this.plainRefused();
+      throw new ConnectError("auth", `${this.target.domain} does not offer SASL ${wanted} (offers: ${offered.join(", ") || "none"})`);
     }
-    const exchange: SaslExchange = choice === "PLAIN" ? plain(account.username, account.password) : scramSha1(account.username, account.password);
+    if (choice === "PLAIN" && !plainAllowed) throw this.plainRefused();
+    const variant = scramVariant(choice);
+    if (variant?.plus && cbData === undefined) {
+      throw new ConnectError("auth", `${choice} needs ${TLS_EXPORTER} channel binding, which needs TLS 1.3 (use --tls starttls or direct)`);
+    }
+    // RFC 5802 section 6: `y` says "I could bind, but you offered no -PLUS"; a server that can bind then fails the login.
+    const offersPlus = offered.some((m) => /-PLUS$/.test(m));
+    const exchange: SaslExchange = !variant
+      ? plain(account.username, account.password)
+      : scram(choice, account.username, account.password, variant.plus ? { channelBinding: cbData! } : { flag: cbData !== undefined && !offersPlus ? "y" : "n" });
     await this.send(xml("auth", { xmlns: NS.sasl, mechanism: choice }, exchange.initial));
     for (;;) {
       const el = await this.expect(predicate("a SASL <challenge/>, <success/> or <failure/>", (e) => e.getNS() === NS.sasl));
@@ -308,19 +349,29 @@ export class TestClient {
         break;
       } else {
         const condition = el.getChildElements()[0]?.name ?? el.name;
-        throw new ConnectError("auth", `login refused for ${account.username}@${this.target.domain}: ${condition}`);
+        throw new ConnectError("auth", `login refused for ${account.username}@${this.target.domain} (${choice}): ${condition}`);
       }
     }
     this.bareJid = `${account.username}@${this.target.domain}`;
     this.account = account;
+    this.mechanism = choice;
     this.featuresPostAuth = await this.openStream(pipeline);
+  }
+
+  /** Only ever for a host that is not loopback: see plainAuthAllowed. */
+  private plainRefused(): ConnectError {
+    return new ConnectError(
+      "auth",
+      `refusing to send the password (SASL PLAIN) over an unencrypted stream to ${this.target.host}, which is not loopback: ` +
+        "use --tls starttls or --tls direct, or allow it with --allow-plaintext-auth",
+    );
   }
 
   async bind(resource?: string): Promise<string> {
     const res = await this.iq(bindRequest(resource));
     const jid = res.getChild("bind", NS.bind)?.getChildText("jid");
     if (res.attrs.type !== "result" || !jid) {
-      throw new ConnectError("protocol", `resource binding failed: ${res.toString()}`);
+      throw new ConnectError("protocol", `resource binding failed: ${shown(res)}`);
     }
     this.jid = jid;
     return jid;
@@ -387,7 +438,7 @@ export class TestClient {
 
   private unconsumedText(): string {
     if (!this.inbox.length) return "nothing else unread";
-    return `unread: ${this.inbox.map((r) => r.el.toString()).join(" ")}`;
+    return `unread: ${this.inbox.map((r) => shown(r.el)).join(" ")}`;
   }
 
   /**
@@ -487,4 +538,9 @@ export class TestClient {
     }
     this.kill();
   }
+}
+
+/** An element as a message may quote it: without passwords or SASL payloads (src/harness/redact.ts). */
+function shown(el: Element): string {
+  return redactXml(el.toString());
 }

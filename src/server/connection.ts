@@ -8,11 +8,12 @@ import { TLSSocket } from "node:tls";
 import { streamError } from "../xmpp/builders.js";
 import { xml, type Element } from "../xmpp/element.js";
 import { NS, type StreamCondition } from "../xmpp/ns.js";
+import { TLS_EXPORTER, scramVariant, tlsExporter } from "../xmpp/sasl.js";
 import type { ServerContext } from "./context.js";
 import type { StreamHost } from "./hooks.js";
 import { errorFor } from "./replies.js";
 import { routeFromClient } from "./router.js";
-import { MECHANISMS, startSasl, type Mechanism, type SaslExchange } from "./sasl.js";
+import { startSasl, type Mechanism, type SaslExchange } from "./sasl.js";
 import type { Session } from "./session.js";
 import { StreamParser, type StreamHeader } from "./stream-parser.js";
 
@@ -174,7 +175,7 @@ export class Connection implements StreamHost {
       if (this.ctx.config.tls !== "off" && !this.secure) {
         out.push(xml("starttls", { xmlns: NS.tls }, this.tlsRequiredNow ? xml("required") : null));
       }
-      if (!this.tlsRequiredNow) out.push(xml("mechanisms", { xmlns: NS.sasl }, ...MECHANISMS.map((m) => xml("mechanism", {}, m))));
+      if (!this.tlsRequiredNow) out.push(...this.saslFeatures());
     }
     // Modules add theirs (registration only where the stream may use it, SM only after auth).
     if (!this.tlsRequiredNow || this.username !== undefined) this.ctx.hooks.fireAll("stream-features", { host: this, features: out });
@@ -268,8 +269,13 @@ export class Connection implements StreamHost {
     let data: string;
     if (el.name === "auth") {
       const mechanism = el.attrs.mechanism as Mechanism;
-      if (!MECHANISMS.includes(mechanism)) return fail("invalid-mechanism");
-      this.sasl = startSasl(mechanism, this.ctx.store, this.ctx.config.domain);
+      const offered = this.mechanisms();
+      if (!offered.includes(mechanism)) return fail("invalid-mechanism");
+      const channelBinding = this.channelBinding();
+      this.sasl = startSasl(mechanism, this.ctx.store, this.ctx.config.domain, {
+        ...(channelBinding ? { channelBinding } : {}),
+        offeredPlus: offered.some((m) => scramVariant(m)?.plus),
+      });
       const text = el.getText();
       // No initial response: ask for it with an empty challenge (RFC 6120 6.4.2).
       if (text === "") return void this.write(xml("challenge", { xmlns: NS.sasl }));
@@ -288,6 +294,32 @@ export class Connection implements StreamHost {
     this.ctx.log(`c2s#${this.id} authenticated as ${step.username}`);
     this.write(xml("success", { xmlns: NS.sasl }, step.data ? Buffer.from(step.data).toString("base64") : null));
     this.restartStream();
+  }
+
+  /** tls-exporter data of this connection (RFC 9266), when it can bind: TLS 1.3 only. */
+  private channelBinding(): Buffer | undefined {
+    return this.secure && this.socket instanceof TLSSocket ? tlsExporter(this.socket) : undefined;
+  }
+
+  /** The configured mechanisms this stream can offer: -PLUS ones only when the connection can bind. */
+  private mechanisms(): Mechanism[] {
+    const canBind = this.channelBinding() !== undefined;
+    return this.ctx.config.sasl.filter((m) => canBind || !scramVariant(m)?.plus);
+  }
+
+  /**
+   * <mechanisms/> (left out when none can be offered on this stream: RFC 6120 6.4.1 wants
+   * at least one), and the XEP-0440 list of channel-binding types when a -PLUS mechanism
+   * is among them.
+   */
+  private saslFeatures(): Element[] {
+    const mechanisms = this.mechanisms();
+    if (mechanisms.length === 0) return [];
+    const out = [xml("mechanisms", { xmlns: NS.sasl }, ...mechanisms.map((m) => xml("mechanism", {}, m)))];
+    if (mechanisms.some((m) => scramVariant(m)?.plus)) {
+      out.push(xml("sasl-channel-binding", { xmlns: NS.saslChannelBinding }, xml("channel-binding", { type: TLS_EXPORTER })));
+    }
+    return out;
   }
 
   /** After SASL success the client opens a new stream; anything it pipelined belongs to it. */

@@ -2,6 +2,7 @@
 // the shared services modules use instead of each other (accounts and rosters,
 // sessions, disco features), and the timers stop() must cancel.
 import type { SecureContext } from "node:tls";
+import type { Mechanism } from "./sasl.js";
 import type { Faults } from "./faults.js";
 import type { HookBus } from "./hooks.js";
 import type { Rosters } from "./rosters.js";
@@ -17,6 +18,8 @@ export interface ServerConfig {
   registration: boolean;
   /** Usernames (lower case) that may run the XEP-0133 commands. */
   admins: string[];
+  /** SASL mechanisms offered, strongest first; -PLUS ones only where the connection can bind. */
+  sasl: Mechanism[];
 }
 
 export interface ServerContext {

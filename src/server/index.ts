@@ -1,5 +1,5 @@
 // The embedded reference XMPP server: c2s on loopback with optional STARTTLS or
-// direct TLS, SASL PLAIN / SCRAM-SHA-1, XEP-0198 and the modules the suites need,
+// direct TLS, SASL PLAIN and SCRAM-SHA-1/256/512 (-PLUS over TLS 1.3), XEP-0198 and the modules the suites need,
 // plus named faults that break one rule each.
 import { createServer, type Server, type Socket } from "node:net";
 import { createSecureContext, createServer as createTlsServer, type SecureContext } from "node:tls";
@@ -11,6 +11,7 @@ import { HookBus } from "./hooks.js";
 import { validUsername } from "./jid.js";
 import { MODULES } from "./modules/index.js";
 import { Rosters } from "./rosters.js";
+import { MECHANISMS, checkMechanisms } from "./sasl.js";
 import { Sessions } from "./sessions.js";
 import { Store } from "./store.js";
 
@@ -32,6 +33,8 @@ export interface ServerOptions {
   registration?: boolean;
   /** Usernames that may add and delete accounts with XEP-0133 ad-hoc commands; the accounts need not exist yet. */
   admins?: string[];
+  /** SASL mechanisms to offer (default: all; see MECHANISMS); unknown names are refused. */
+  sasl?: string[];
   log?: (line: string) => void;
 }
 
@@ -48,6 +51,7 @@ export interface RunningServer {
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const faults = new Faults(opts.faults ?? []);
+  const sasl = checkMechanisms(opts.sasl ?? MECHANISMS);
   const domain = opts.domain.toLowerCase();
   const host = opts.host ?? "127.0.0.1";
   const certificate = await makeCertificate(domain);
@@ -69,6 +73,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       maxStanzaBytes: opts.maxStanzaBytes ?? 262144,
       registration: opts.registration ?? true,
       admins,
+      sasl,
     },
     faults,
     store,

@@ -1,6 +1,8 @@
-// In-memory accounts and rosters. SCRAM keys are derived once per password, so a
-// login costs a few hashes, not 4096 PBKDF2 iterations.
+// In-memory accounts and rosters. SCRAM keys are derived once per password and hash, by
+// the first login that needs them, so a login costs a few hashes, not 4096 PBKDF2
+// iterations, and an account that only ever logs in with one hash pays for one.
 import { randomBytes } from "node:crypto";
+import type { ScramHash } from "../xmpp/scram.js";
 import { scramCredentials, type ScramCredentials } from "./sasl.js";
 
 export type Subscription = "none" | "to" | "from" | "both";
@@ -16,7 +18,7 @@ export interface RosterItem {
 
 interface Account {
   password: string;
-  scram: ScramCredentials;
+  scram: Partial<Record<ScramHash, ScramCredentials>>;
   roster: Map<string, RosterItem>;
   /** Bare JIDs whose subscription requests await an answer. */
   pendingIn: Set<string>;
@@ -29,7 +31,7 @@ export class Store {
 
   addUser(username: string, password: string): void {
     const name = username.toLowerCase();
-    const scram = scramCredentials(password, randomBytes(16), SCRAM_ITERATIONS);
+    const scram = {};
     const existing = this.accounts.get(name);
     if (existing) Object.assign(existing, { password, scram });
     else this.accounts.set(name, { password, scram, roster: new Map(), pendingIn: new Set() });
@@ -48,8 +50,10 @@ export class Store {
     return this.accounts.get(username.toLowerCase())?.password === password;
   }
 
-  scramCredentials(username: string): ScramCredentials | undefined {
-    return this.accounts.get(username.toLowerCase())?.scram;
+  scramCredentials(username: string, hash: ScramHash = "sha1"): ScramCredentials | undefined {
+    const account = this.accounts.get(username.toLowerCase());
+    if (!account) return undefined;
+    return (account.scram[hash] ??= scramCredentials(account.password, randomBytes(16), SCRAM_ITERATIONS, hash));
   }
 
   roster(username: string): Map<string, RosterItem> {

@@ -8,6 +8,8 @@ export const NS = {
   stanzas: "urn:ietf:params:xml:ns:xmpp-stanzas",
   tls: "urn:ietf:params:xml:ns:xmpp-tls",
   sasl: "urn:ietf:params:xml:ns:xmpp-sasl",
+  /** XEP-0440: the channel-binding types a server supports. */
+  saslChannelBinding: "urn:xmpp:sasl-cb:0",
   bind: "urn:ietf:params:xml:ns:xmpp-bind",
   session: "urn:ietf:params:xml:ns:xmpp-session",
   roster: "jabber:iq:roster",
