@@ -36,7 +36,7 @@ describe("run --target: safe defaults", function () {
       cert = join(tempDir("xc-safe-cert-"), "server.pem");
     });
 
-    /** `serve` on the non-loopback address, offering only PLAIN. */
+    /** `serve` (on loopback, reached through the alias), offering only PLAIN. */
     const servePlainOnly = (...extra: string[]) => serve("--port", "0", "--cert", cert, "--sasl", "PLAIN", ...USERS, ...extra);
     const run = (port: number, ...args: string[]) =>
       cli("run", "--target", `${host}:${port}`, "--domain", "localhost", ...ACCOUNTS, ...ONE_TEST, "--reports", tempDir("xc-safe-"), ...args);

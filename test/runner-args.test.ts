@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseAccount, parseHostPort, splitList } from "../src/cli/args.js";
+import { parseComponent, parseAccount, parseHostPort, splitList } from "../src/cli/args.js";
 import { UsageError } from "../src/runner/errors.js";
 import { hangGuardMs } from "../src/runner/run.js";
 import { knownSuites, suiteFiles } from "../src/runner/suites.js";
@@ -20,6 +20,15 @@ describe("runner arguments and suite discovery", () => {
     expect(parseAccount("alice:pa:ss", "--account")).to.deep.equal({ username: "alice", password: "pa:ss" });
     expect(() => parseAccount("nocolon", "--account")).to.throw().that.includes({ name: "UsageError", message: "--account nocolon: expected USER:PASSWORD" });
     expect(() => parseAccount(":pw", "--account")).to.throw(UsageError);
+  });
+
+  it("parses components as NAME:SECRET@[HOST:]PORT, the secret up to the last @", () => {
+    expect(parseComponent("Comp.localhost:s3:c@r3t@5347", "127.0.0.1")).to.deep.equal({ domain: "comp.localhost", secret: "s3:c@r3t", host: "127.0.0.1", port: 5347 });
+    expect(parseComponent("c.example:s@[::1]:5347", "t")).to.deep.equal({ domain: "c.example", secret: "s", host: "::1", port: 5347 });
+    expect(parseComponent("c.example:s@other:5347", "t").host).to.equal("other");
+    for (const bad of ["c.example@5347", "c.example:s", "c.example:s@host", "c.example:s@70000"]) {
+      expect(() => parseComponent(bad, "t"), bad).to.throw(UsageError, /expected NAME:SECRET@\[HOST:\]PORT/);
+    }
     expect(() => parseAccount("user:", "--account")).to.throw(UsageError);
   });
 

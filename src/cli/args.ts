@@ -14,6 +14,17 @@ export function parseHostPort(spec: string, defaultPort: number): { host: string
   return { host, port };
 }
 
+/**
+ * --component NAME:SECRET@[HOST:]PORT: the component's JID, its secret, and the target's
+ * component port (on the target's host unless given).
+ */
+export function parseComponent(spec: string, targetHost: string): { domain: string; secret: string; host: string; port: number } {
+  const m = /^([^:@\s]+):(.+)@(?:(\[[^\]]+\]|[^:@\s]+):)?(\d{1,5})$/.exec(spec);
+  const port = Number(m?.[4]);
+  if (!m || port < 1 || port > 65535) throw new UsageError(`--component ${spec}: expected NAME:SECRET@[HOST:]PORT`);
+  return { domain: m[1]!.toLowerCase(), secret: m[2]!, host: m[3]?.replace(/^\[|\]$/g, "") ?? targetHost, port };
+}
+
 /** user:pass, split at the first colon so that passwords may contain colons. */
 export function parseAccount(spec: string, flag: string): Account {
   const colon = spec.indexOf(":");

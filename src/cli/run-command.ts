@@ -1,5 +1,6 @@
 // `run`: against --target, or against the embedded reference server started for the run.
 import { AdminAccounts, GivenAccounts, RegisteringAccounts, type AccountSource } from "../harness/accounts.js";
+import type { ComponentProfile } from "../harness/component.js";
 import { defaultTlsMode, type Account, type TargetProfile, type TlsMode } from "../harness/target.js";
 import { UsageError } from "../runner/errors.js";
 import { progressPrinter, totalsLine } from "../runner/report-console.js";
@@ -10,7 +11,7 @@ import { describeOrder, parseOrder } from "../runner/order.js";
 import { suiteFiles } from "../runner/suites.js";
 import { startServer } from "../server/index.js";
 import { compareExpectations, expectationsHold, loadExpectations, type ExpectationReport } from "../runner/expectations.js";
-import { checkFaults, parseAccount, parseHostPort, positiveInt, readCa, splitList } from "./args.js";
+import { checkFaults, parseComponent, parseAccount, parseHostPort, positiveInt, readCa, splitList } from "./args.js";
 
 export interface RunArgs {
   target?: string;
@@ -34,6 +35,7 @@ export interface RunArgs {
   order: string;
   jobs?: number;
   failOnSkip: boolean;
+  component?: string;
 }
 
 /** Tests run at once against the embedded server unless --jobs says otherwise; a real target gets one at a time. */
@@ -43,6 +45,7 @@ const EMBEDDED_JOBS = 4;
 const EMBEDDED_SM_QUEUE_LIMIT = 500;
 
 interface Setup {
+  component?: ComponentProfile;
   target: TargetProfile;
   summary: TargetSummary;
   accounts: AccountSource;
@@ -72,7 +75,11 @@ export async function runCommand(args: RunArgs): Promise<number> {
       onPlan: (line) => console.log(line),
       target: setup.target,
       accounts: setup.accounts,
-      options: { ...options, ...(setup.smQueueLimit !== undefined ? { smQueueLimit: setup.smQueueLimit } : {}) },
+      options: {
+        ...options,
+        ...(setup.smQueueLimit !== undefined ? { smQueueLimit: setup.smQueueLimit } : {}),
+        ...(setup.component ? { component: setup.component } : {}),
+      },
       suites,
       ...(grep ? { grep } : {}),
       onResult: progressPrinter((line) => console.log(line)),
@@ -127,6 +134,7 @@ function external(args: RunArgs, spec: string, accounts: Account[]): Setup {
     summary: { host: target.host, port: target.port, domain: target.domain, tls: target.tls, embedded: false, faults: [] },
     accounts: args.register ? new RegisteringAccounts(target) : admin ? new AdminAccounts(target, admin) : new GivenAccounts(accounts),
     ...(args.smQueueLimit !== undefined ? { smQueueLimit: positiveInt("--sm-queue-limit", args.smQueueLimit) } : {}),
+    ...(args.component !== undefined ? { component: { ...parseComponent(args.component, host), serverDomain: args.domain } } : {}),
     stop: async () => {},
   };
 }
@@ -138,6 +146,7 @@ function adminAccount(args: RunArgs): Account | undefined {
 }
 
 async function embedded(args: RunArgs, accounts: Account[]): Promise<Setup> {
+  if (args.component !== undefined) throw new UsageError("--component applies only to a --target; the embedded server attaches its own");
   const admin = adminAccount(args);
   const faults = splitList(args.fault);
   checkFaults(faults);

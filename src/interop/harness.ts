@@ -43,6 +43,8 @@ export async function runHarness(run: HarnessRun): Promise<number> {
     ...accountOptions(run.run.provisioning, server.adminAccount, run.accounts),
     "--timeout", "5000", "--max-wait", "10",
     "--sm-queue-limit", String(server.smQueueLimit), "--reports", run.reports, "--expect", expect,
+    // The fixture's XEP-0114 component, with the secret made for this start.
+    "--component", `${server.component.domain}:${server.component.secret}@${server.ports.component}`,
     ...run.suites.flatMap((s) => ["--suite", s]),
   ];
   console.log(`node ${HARNESS_CLI} ${args.join(" ")}`);

@@ -41,7 +41,7 @@ export interface RunningServer {
   /** Process ids of what was started, for the record; stop() ends them. */
   readonly pids: number[];
   /** Every listening port, c2s first; all are open once the server is ready. */
-  readonly ports: Ports & { c2s: number };
+  readonly ports: Ports & { c2s: number; component: number };
   readonly domain: string;
   /** The XEP-0114 component the config accepts on `ports.component`. */
   readonly component: { domain: string; secret: string };

@@ -22,6 +22,8 @@ export interface Capabilities {
   account: DiscoInfo;
   /** Every service the domain lists in disco#items. */
   services: DiscoInfo[];
+  /** Whether the harness could attach as the configured XEP-0114 component, and why not. */
+  component?: { jid: string; connected: boolean; error?: string };
 }
 
 /** The first service with a pubsub/service identity: where pubsub tests publish. */

@@ -1,4 +1,5 @@
 // The run a suite executes in: set by the runner before mocha loads the suite files.
+import type { ComponentProfile } from "../harness/component.js";
 import type { TargetProfile } from "../harness/target.js";
 import type { Capabilities } from "./capabilities.js";
 import type { AccountLeases } from "./account-leases.js";
@@ -11,6 +12,8 @@ export interface RunOptions {
   maxWaitSec: number;
   /** The target's unacknowledged-stanza queue limit, when known. */
   smQueueLimit?: number;
+  /** Where the harness attaches as an XEP-0114 component, when the target accepts one. */
+  component?: ComponentProfile;
 }
 
 /** What a test body runs against. */

@@ -2,6 +2,7 @@
 // features before and after authentication, and disco#info of the domain, of the
 // account's own bare JID (PEP lives there) and of the services the domain lists.
 import { TestClient } from "../harness/client.js";
+import { TestComponent, type ComponentProfile } from "../harness/component.js";
 import type { Account, TargetProfile } from "../harness/target.js";
 import { xml } from "../xmpp/element.js";
 import { discoInfo, iq } from "../xmpp/builders.js";
@@ -10,12 +11,23 @@ import { NS } from "../xmpp/ns.js";
 import type { AccountLeases } from "./account-leases.js";
 import type { Capabilities, DiscoInfo, FeatureSeen } from "./capabilities.js";
 
-export async function discoverCapabilities(target: TargetProfile, accounts: AccountLeases): Promise<Capabilities> {
+export async function discoverCapabilities(target: TargetProfile, accounts: AccountLeases, component?: ComponentProfile): Promise<Capabilities> {
   const lease = await accounts.lease(1);
   try {
-    return await discover(target, lease.accounts[0]!);
+    const caps = await discover(target, lease.accounts[0]!);
+    return component ? { ...caps, component: await tryComponent(component) } : caps;
   } finally {
     await lease.release();
+  }
+}
+
+/** Attaches as the component once: the summary shows whether tests needing it can run. */
+async function tryComponent(profile: ComponentProfile): Promise<NonNullable<Capabilities["component"]>> {
+  try {
+    await (await TestComponent.connect(profile, { label: "discovery-component" })).close();
+    return { jid: profile.domain, connected: true };
+  } catch (err) {
+    return { jid: profile.domain, connected: false, error: (err as Error).message };
   }
 }
 

@@ -9,7 +9,9 @@ export type Need =
   /** A disco#info feature of the domain, the test account's bare JID, or the pubsub service. */
   | { discoFeature: string; on: "domain" | "account" | "pubsub"; label?: string }
   /** The target's unacknowledged-stanza queue limit is known (`--sm-queue-limit`). */
-  | { smQueueLimit: true };
+  | { smQueueLimit: true }
+  /** The harness can attach to the target as an XEP-0114 component (`--component`). */
+  | { component: true };
 
 export interface NeedContext {
   capabilities: Capabilities;
@@ -36,6 +38,11 @@ export function unmetReason(need: Need, ctx: NeedContext): string | undefined {
     const n = ctx.accountsAvailable;
     if (n === "unlimited" || n >= need.accounts) return undefined;
     return `needs ${need.accounts} accounts, ${n} provisioned (give more --account or use --register)`;
+  }
+  if ("component" in need) {
+    const c = ctx.capabilities.component;
+    if (!c) return "no XEP-0114 component is configured for the target (pass --component NAME:SECRET@[HOST:]PORT)";
+    return c.connected ? undefined : `the harness cannot attach as the component ${c.jid}: ${c.error ?? "refused"}`;
   }
   if (ctx.smQueueLimit !== undefined) return undefined;
   return "the target's unacknowledged-stanza queue limit is unknown (pass --sm-queue-limit N)";

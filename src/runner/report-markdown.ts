@@ -74,7 +74,8 @@ function plainTitle(r: TestResult): string {
 /** disco#info of the domain, the account and each listed service. */
 function discoLines(caps: Capabilities): string[] {
   const entity = (what: string, d: DiscoInfo) => `- ${what} \`${d.jid}\`: identities ${list(d.identities)}; features ${list(d.features)}`;
-  return [entity("Domain", caps.domain), entity("Account", caps.account), ...caps.services.map((s) => entity("Service", s))];
+  const component = caps.component && `- Component \`${caps.component.jid}\`: ${caps.component.connected ? "the harness attaches to it (XEP-0114)" : `cannot attach: ${inline(caps.component.error ?? "")}`}`;
+  return [entity("Domain", caps.domain), entity("Account", caps.account), ...caps.services.map((s) => entity("Service", s)), ...(component ? [component] : [])];
 }
 
 function features(seen: FeatureSeen[]): string {

@@ -3,7 +3,7 @@
 // stay in order while tests that wait on protocol timers overlap. Each body has its own
 // hang guard, and its cleanup runs before its accounts go to the next test.
 import type { TestStatus } from "./results.js";
-import { bodies, declared } from "./dsl.js";
+import { bodies, declared, type TestBody, type TestMeta } from "./dsl.js";
 import type { RunEnv } from "./context.js";
 import { unmetReason } from "./needs.js";
 import { TestContext } from "./test-context.js";
@@ -21,6 +21,8 @@ export interface Outcome {
 }
 
 export class Scheduler {
+  /** The component JID takes one connection at a time: tests needing it take turns. */
+  private componentTurn: Promise<void> = Promise.resolve();
   private readonly outcomes = new Map<string, Promise<Outcome>>();
   private readonly done = new Map<string, Outcome>();
   private next = 0;
@@ -69,6 +71,23 @@ export class Scheduler {
       });
       if (reason) return { status: "skipped", durationMs: 0, skipReason: reason };
     }
+    // Taken before the body takes its accounts, so every test takes the two in the same order.
+    const releaseComponent = spec.needs?.some((n) => "component" in n) ? await this.takeComponent() : undefined;
+    try {
+      return await this.runBody(spec, body);
+    } finally {
+      releaseComponent?.();
+    }
+  }
+
+  private takeComponent(): Promise<() => void> {
+    const previous = this.componentTurn;
+    let release!: () => void;
+    this.componentTurn = new Promise<void>((resolve) => (release = resolve));
+    return previous.then(() => release);
+  }
+
+  private async runBody(spec: TestMeta, body: TestBody): Promise<Outcome> {
     const t = new TestContext(this.run, spec);
     const started = Date.now();
     let timer: NodeJS.Timeout | undefined;

@@ -5,6 +5,7 @@
 // the body registered (roster items it made) run, and the accounts go back.
 import type { Account } from "../harness/target.js";
 import { ConnectOptions, TestClient } from "../harness/client.js";
+import { TestComponent } from "../harness/component.js";
 import { Transcript } from "../harness/transcript.js";
 import { sm } from "../xmpp/builders.js";
 import { predicate } from "../xmpp/match.js";
@@ -17,6 +18,7 @@ import { SkipTest } from "../verdict/verdict.js";
 export class TestContext {
   private readonly log = new Transcript();
   private readonly clients: TestClient[] = [];
+  private readonly components: TestComponent[] = [];
   private readonly cleanups: Array<() => Promise<void>> = [];
   private lease?: Lease;
   private labels = 0;
@@ -66,6 +68,21 @@ export class TestContext {
     return client;
   }
 
+  /**
+   * Attaches to the target as the run's XEP-0114 component, recorded in this test's
+   * transcript; skips the test when no component is configured. The test must declare
+   * the need, so that it holds the component alone.
+   */
+  async component(): Promise<TestComponent> {
+    // The scheduler gives a test the component alone only when it declares the need.
+    if (!this.spec.needs?.some((n) => "component" in n)) throw new Error(`${this.spec.id}: declare needs: [{ component: true }] to use t.component()`);
+    const profile = this.options.component;
+    if (!profile) this.skip("no XEP-0114 component is configured for the target (pass --component NAME:SECRET@[HOST:]PORT)");
+    const c = await TestComponent.connect(profile, { transcript: this.log, timeoutMs: this.options.timeoutMs });
+    this.components.push(c);
+    return c;
+  }
+
   /** Registers an undo step (run after the test's streams are closed, last registered first). */
   onCleanup(step: () => Promise<void>): void {
     this.cleanups.push(step);
@@ -81,7 +98,7 @@ export class TestContext {
 
   /** Drops every connection at once (the test ran out of time). */
   abort(): void {
-    for (const c of this.clients) c.kill();
+    for (const c of [...this.clients, ...this.components]) c.kill();
   }
 
   /**
@@ -116,6 +133,7 @@ export class TestContext {
     const owners = new Map<string, TestClient>();
     for (const c of this.clients) if (c.sm?.id !== undefined) owners.set(c.sm.id, c);
     const owning = new Set(owners.values());
+    await Promise.all(this.components.map((c) => c.close().catch(() => c.kill())));
     await Promise.all(
       this.clients.map(async (c) => {
         try {
