@@ -3,7 +3,8 @@
 // with the reason and rule of every non-pass. Generated from the launcher's plan
 // (src/interop/plan.ts) and fixtures/expectations/*.json, which `npm run interop` checks
 // against real runs, so the page says what CI verified. Usage: npm run docs:interop [-- --check]
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { generatedDoc } from "./generated-doc.js";
+import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { listTests, type ListedTest } from "../runner/list.js";
@@ -90,26 +91,4 @@ function escape(text: string): string {
   return text.replace(/\s+/g, " ").replace(/</g, "&lt;").replace(/\|/g, "\\|");
 }
 
-async function main(): Promise<void> {
-  const text = await interopMatrix();
-  if (process.argv.includes("--check")) {
-    let current = "";
-    try {
-      current = readFileSync(OUT, "utf8");
-    } catch {
-      // missing counts as out of date
-    }
-    if (current !== text) {
-      console.error("docs/interop.md is out of date: run npm run docs:interop");
-      process.exit(1);
-    }
-    return;
-  }
-  writeFileSync(OUT, text);
-  console.log(`wrote ${OUT}`);
-}
-
-main().catch((err: unknown) => {
-  console.error(`docs:interop: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(2);
-});
+generatedDoc("docs:interop", OUT, interopMatrix);

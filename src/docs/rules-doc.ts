@@ -1,7 +1,7 @@
 // Writes docs/rules.md: the rule catalogue (src/rules/catalogue.ts), a table per
 // specification, with the tests that declare each rule and the reference server's faults
 // that break it. Usage: npm run docs:rules [-- --check]
-import { readFileSync, writeFileSync } from "node:fs";
+import { generatedDoc } from "./generated-doc.js";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { RULES, SPECS, specOf, type Rule, type Spec } from "../rules/catalogue.js";
@@ -58,26 +58,4 @@ function escape(text: string): string {
   return text.replace(/\s+/g, " ").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/\|/g, "\\|");
 }
 
-async function main(): Promise<void> {
-  const text = await rulesDoc();
-  if (process.argv.includes("--check")) {
-    let current = "";
-    try {
-      current = readFileSync(OUT, "utf8");
-    } catch {
-      // missing counts as out of date
-    }
-    if (current !== text) {
-      console.error("docs/rules.md is out of date: run npm run docs:rules");
-      process.exit(1);
-    }
-    return;
-  }
-  writeFileSync(OUT, text);
-  console.log(`wrote ${OUT}`);
-}
-
-main().catch((err: unknown) => {
-  console.error(`docs:rules: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(2);
-});
+generatedDoc("docs:rules", OUT, rulesDoc);
