@@ -12,6 +12,7 @@ export interface ServeArgs {
   fault: string[];
   smMax?: number;
   smQueueLimit?: number;
+  maxDepth?: number;
   tls: "off" | "optional" | "required";
   directTls: boolean;
   register: boolean;
@@ -31,6 +32,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     faults,
     ...(args.smMax !== undefined ? { smMax: positiveInt("--sm-max", args.smMax) } : {}),
     ...(args.smQueueLimit !== undefined ? { smQueueLimit: positiveInt("--sm-queue-limit", args.smQueueLimit) } : {}),
+    ...(args.maxDepth !== undefined ? { maxDepth: positiveInt("--max-depth", args.maxDepth) } : {}),
     tls: args.tls,
     directTls: args.directTls,
     registration: args.register,

@@ -119,7 +119,7 @@ export class Connection implements SmHost {
         end: () => this.guard(() => this.onStreamEnd()),
         error: (condition, text) => this.guard(() => this.streamError(condition, text)),
       },
-      this.ctx.config.maxStanzaBytes,
+      this.ctx.config,
     );
   }
 

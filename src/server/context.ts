@@ -12,6 +12,8 @@ export interface ServerConfig {
   smQueueLimit: number;
   tls: "off" | "optional" | "required";
   maxStanzaBytes: number;
+  /** Element nesting below the stream root (a stanza is level 1). */
+  maxDepth: number;
   registration: boolean;
 }
 

@@ -11,6 +11,7 @@ import { validUsername } from "./jid.js";
 import { Sessions } from "./sessions.js";
 import { SmRegistry } from "./sm-registry.js";
 import { Store } from "./store.js";
+import { DEFAULT_STREAM_LIMITS } from "./stream-parser.js";
 
 export { FAULTS, type FaultName } from "./faults.js";
 
@@ -26,7 +27,10 @@ export interface ServerOptions {
   smQueueLimit?: number;
   tls?: "off" | "optional" | "required";
   directTls?: boolean;
+  /** Bytes of one top-level element (default 262144); a larger one is a policy-violation. */
   maxStanzaBytes?: number;
+  /** Element nesting below the stream root, a stanza being level 1 (default 64); deeper is a policy-violation. */
+  maxDepth?: number;
   registration?: boolean;
   log?: (line: string) => void;
 }
@@ -60,7 +64,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       smMax: opts.smMax ?? 300,
       smQueueLimit: opts.smQueueLimit ?? 500,
       tls: opts.tls ?? "optional",
-      maxStanzaBytes: opts.maxStanzaBytes ?? 262144,
+      maxStanzaBytes: opts.maxStanzaBytes ?? DEFAULT_STREAM_LIMITS.maxStanzaBytes,
+      maxDepth: opts.maxDepth ?? DEFAULT_STREAM_LIMITS.maxDepth,
       registration: opts.registration ?? true,
     },
     faults,
