@@ -48,3 +48,24 @@ describe("serve under hostile input", function () {
     });
   }
 });
+
+describe("serve --handshake-timeout --max-handshakes --max-connections", function () {
+  this.timeout(30_000);
+
+  it("refuses a handshake beyond the cap and times out one that never authenticates", async () => {
+    const { child, port } = await serve("--port", "0", "--handshake-timeout", "1", "--max-handshakes", "1", "--max-connections", "5");
+    const clients: RawClient[] = [];
+    try {
+      const silent = await RawClient.open(port);
+      clients.push(silent);
+      const refused = await RawClient.open(port);
+      clients.push(refused);
+      await refused.expect(/<stream:error><resource-constraint xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/>.*<\/stream:stream>/);
+      await silent.expect(/<stream:error><connection-timeout xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/>.*<\/stream:stream>/, 3000);
+      await silent.waitClosed();
+    } finally {
+      for (const c of clients) c.kill();
+      child.kill("SIGTERM");
+    }
+  });
+});

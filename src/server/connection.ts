@@ -8,6 +8,7 @@ import { streamError } from "../xmpp/builders.js";
 import { xml, type Element } from "../xmpp/element.js";
 import { NS, isSmNamespace, type StreamCondition } from "../xmpp/ns.js";
 import type { ServerContext } from "./context.js";
+import type { Slot } from "./limits.js";
 import { errorFor } from "./replies.js";
 import { routeFromClient } from "./router.js";
 import { MECHANISMS, startSasl, type Mechanism, type SaslExchange } from "./sasl.js";
@@ -40,6 +41,8 @@ export class Connection implements SmHost {
     private readonly ctx: ServerContext,
     socket: Socket,
     secure: boolean,
+    /** Its place in the connection caps; told when the peer authenticates. */
+    private readonly slot: Pick<Slot, "authenticated">,
     private readonly onGone: (c: Connection) => void,
   ) {
     this.socket = socket;
@@ -53,6 +56,11 @@ export class Connection implements SmHost {
   destroy(): void {
     this.closing = true;
     this.socket.destroy();
+  }
+
+  /** Ends the stream from outside its own events (a cap, a deadline), guarded like them. */
+  end(condition: StreamCondition, text: string): void {
+    this.guard(() => this.streamError(condition, text));
   }
 
   write(el: Element | string): void {
@@ -82,6 +90,7 @@ export class Connection implements SmHost {
   adopt(session: Session): void {
     if (this.session && this.session !== session) this.ctx.sessions.end(this.session, "closed");
     this.username ??= session.jid.local;
+    this.slot.authenticated();
     this.session = session;
     this.ctx.sessions.wake(session, this);
   }
@@ -293,6 +302,7 @@ export class Connection implements SmHost {
     if (step.kind === "challenge") return void this.write(xml("challenge", { xmlns: NS.sasl }, Buffer.from(step.data).toString("base64")));
     this.sasl = undefined;
     this.username = step.username;
+    this.slot.authenticated();
     this.ctx.log(`c2s#${this.id} authenticated as ${step.username}`);
     this.write(xml("success", { xmlns: NS.sasl }, step.data ? Buffer.from(step.data).toString("base64") : null));
     this.restartStream();
