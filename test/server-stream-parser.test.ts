@@ -94,6 +94,14 @@ describe("server stream parser", () => {
     expect(parse(`${HEADER}<message><body>${"é".repeat(600)}</body></message>`, 1000).errors).to.deep.equal(["policy-violation"]);
   });
 
+  it("bounds the stream header by the size limit too", () => {
+    const { p, seen } = parser(10_000);
+    p.write("<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'");
+    for (let i = 0; i < 100 && seen.errors.length === 0; i++) p.write(` a${i}='${"x".repeat(1000)}'`);
+    expect(seen.errors).to.deep.equal(["policy-violation"]);
+    expect(seen.headers).to.have.length(0);
+  });
+
   it("stops a huge element while it is still arriving", () => {
     const { p, seen } = parser(10_000);
     p.write(`${HEADER}<message><body>`);

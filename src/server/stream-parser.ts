@@ -31,7 +31,7 @@ let chunks = 0;
 const SLICE = 8192;
 
 export interface StreamLimits {
-  /** Bytes of one top-level element. */
+  /** Bytes of one top-level element, and of the stream header. */
   maxStanzaBytes: number;
   /** Element nesting below the stream root: a stanza is level 1, its children level 2. */
   maxDepth: number;
@@ -110,7 +110,8 @@ export class StreamParser {
       } catch (err) {
         if (err !== STOP) throw err;
       }
-      if (this.dead || this.depth === 0) continue;
+      // Before the root's start tag is complete (depth 0) this bounds the stream header.
+      if (this.dead) continue;
       this.bytesBeforePiece = this.elementBytes(this.piece.length);
       this.mark = Math.max(this.mark, this.fed);
       if (this.bytesBeforePiece > this.maxStanzaBytes) this.tooBig();
@@ -145,7 +146,7 @@ export class StreamParser {
   }
 
   private tooBig(): void {
-    this.fail("policy-violation", `stanza larger than ${this.maxStanzaBytes} bytes`);
+    this.fail("policy-violation", `${this.depth === 0 ? "stream header" : "stanza"} larger than ${this.maxStanzaBytes} bytes`);
   }
 
   private onText(text: string): void {
