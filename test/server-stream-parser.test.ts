@@ -52,6 +52,11 @@ describe("server stream parser", () => {
     expect(el.toString()).to.equal(`<message xmlns="jabber:client" to="a@b"><body>hi</body><y xmlns="urn:x"><z xmlns="jabber:client"/></y></message>`);
   });
 
+  it("keeps the namespace of a prefixed attribute whose prefix an ancestor declared", () => {
+    const seen = parse(`${HEADER}<message xmlns:x='urn:x'><y x:attr='1'/></message>`);
+    expect(seen.elements[0]!.toString()).to.equal(`<message xmlns="jabber:client"><y x:attr="1" xmlns:x="urn:x"/></message>`);
+  });
+
   it("reports the end of the stream", () => {
     expect(parse(`${HEADER}<r xmlns='urn:xmpp:sm:3'/> </stream:stream>`).ended).to.equal(true);
   });

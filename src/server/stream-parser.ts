@@ -203,14 +203,15 @@ function toAttrs(tag: SaxesTagNS, parent: Element | undefined): Record<string, s
   const attrs: Record<string, string> = {};
   const ns = tag.uri;
   if (!parent || parent.getNS() !== ns) attrs.xmlns = ns;
-  const usedPrefixes = new Set<string>();
+  const usedPrefixes = new Map<string, string>();
   for (const a of Object.values(tag.attributes)) {
     if (a.name === "xmlns" || a.prefix === "xmlns") continue;
-    if (a.prefix && a.prefix !== "xml") usedPrefixes.add(a.prefix);
+    if (a.prefix && a.prefix !== "xml") usedPrefixes.set(a.prefix, a.uri);
     attrs[a.name] = a.value;
   }
   // Names are normalised to local name + xmlns, so only declarations that a
-  // prefixed attribute still needs are kept.
-  for (const p of usedPrefixes) attrs[`xmlns:${p}`] = tag.ns[p] ?? "";
+  // prefixed attribute still needs are kept, with the namespace saxes resolved for
+  // it (the prefix may have been declared on an ancestor, whose declaration is dropped).
+  for (const [p, uri] of usedPrefixes) attrs[`xmlns:${p}`] = uri;
   return attrs;
 }
