@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { StreamParser, type StreamHeader } from "../src/server/stream-parser.js";
+import { StreamParser, type StreamHeader, type StreamLimits } from "../src/server/stream-parser.js";
 import type { Element } from "../src/xmpp/element.js";
 
 const HEADER = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>";
@@ -11,7 +11,7 @@ interface Seen {
   ended: boolean;
 }
 
-function parser(max?: number): { p: StreamParser; seen: Seen } {
+function parser(max?: number, limits: Partial<StreamLimits> = {}): { p: StreamParser; seen: Seen } {
   const seen: Seen = { headers: [], elements: [], errors: [], ended: false };
   const p = new StreamParser(
     {
@@ -20,13 +20,13 @@ function parser(max?: number): { p: StreamParser; seen: Seen } {
       end: () => (seen.ended = true),
       error: (condition) => seen.errors.push(condition),
     },
-    max,
+    max === undefined ? limits : { ...limits, maxStanzaBytes: max },
   );
   return { p, seen };
 }
 
-function parse(text: string, max?: number): Seen {
-  const { p, seen } = parser(max);
+function parse(text: string, max?: number, limits: Partial<StreamLimits> = {}): Seen {
+  const { p, seen } = parser(max, limits);
   p.write(Buffer.from(text));
   return seen;
 }
@@ -50,6 +50,11 @@ describe("server stream parser", () => {
     // <z/> has no prefix, so it is in the default namespace, not in y's.
     expect(y.getChild("z")!.getNS()).to.equal("jabber:client");
     expect(el.toString()).to.equal(`<message xmlns="jabber:client" to="a@b"><body>hi</body><y xmlns="urn:x"><z xmlns="jabber:client"/></y></message>`);
+  });
+
+  it("keeps the namespace of a prefixed attribute whose prefix an ancestor declared", () => {
+    const seen = parse(`${HEADER}<message xmlns:x='urn:x'><y x:attr='1'/></message>`);
+    expect(seen.elements[0]!.toString()).to.equal(`<message xmlns="jabber:client"><y x:attr="1" xmlns:x="urn:x"/></message>`);
   });
 
   it("reports the end of the stream", () => {
@@ -94,11 +99,42 @@ describe("server stream parser", () => {
     expect(parse(`${HEADER}<message><body>${"é".repeat(600)}</body></message>`, 1000).errors).to.deep.equal(["policy-violation"]);
   });
 
+  it("bounds the stream header by the size limit too", () => {
+    const { p, seen } = parser(10_000);
+    p.write("<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'");
+    for (let i = 0; i < 100 && seen.errors.length === 0; i++) p.write(` a${i}='${"x".repeat(1000)}'`);
+    expect(seen.errors).to.deep.equal(["policy-violation"]);
+    expect(seen.headers).to.have.length(0);
+  });
+
   it("stops a huge element while it is still arriving", () => {
     const { p, seen } = parser(10_000);
     p.write(`${HEADER}<message><body>`);
     for (let i = 0; i < 100 && seen.errors.length === 0; i++) p.write("b".repeat(1000));
     expect(seen.errors).to.deep.equal(["policy-violation"]);
+  });
+
+  it("allows nesting down to the depth limit and refuses one level more with policy-violation", () => {
+    const nested = (levels: number) => `${HEADER}${"<a>".repeat(levels)}${"</a>".repeat(levels)}`;
+    const atLimit = parse(nested(5), undefined, { maxDepth: 5 });
+    expect(atLimit.errors).to.deep.equal([]);
+    expect(atLimit.elements).to.have.length(1);
+    const deeper = parse(nested(6), undefined, { maxDepth: 5 });
+    expect(deeper.errors).to.deep.equal(["policy-violation"]);
+    expect(deeper.elements).to.have.length(0);
+  });
+
+  it("refuses 200,000 nested elements at a cost linear in the bytes read", () => {
+    // saxes resolves each tag's namespace by walking the open tags: unbounded, the cost is quadratic.
+    for (const levels of [40_000, 200_000]) {
+      const { p, seen } = parser(10_000_000);
+      p.write(HEADER);
+      const started = process.hrtime.bigint();
+      p.write(Buffer.from("<a>".repeat(levels)));
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      expect(seen.errors).to.deep.equal(["policy-violation"]);
+      expect(ms, `${levels} levels`).to.be.below(50);
+    }
   });
 
   it("does not count stream-level whitespace or earlier stanzas toward the limit", () => {

@@ -13,6 +13,10 @@ export interface ServeArgs {
   fault: string[];
   smMax?: number;
   smQueueLimit?: number;
+  maxDepth?: number;
+  handshakeTimeout?: number;
+  maxConnections?: number;
+  maxHandshakes?: number;
   tls: "off" | "optional" | "required";
   directTls: boolean;
   register: boolean;
@@ -41,6 +45,10 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     faults,
     ...(args.smMax !== undefined ? { smMax: positiveInt("--sm-max", args.smMax) } : {}),
     ...(args.smQueueLimit !== undefined ? { smQueueLimit: positiveInt("--sm-queue-limit", args.smQueueLimit) } : {}),
+    ...(args.maxDepth !== undefined ? { maxDepth: positiveInt("--max-depth", args.maxDepth) } : {}),
+    ...(args.handshakeTimeout !== undefined ? { handshakeTimeoutMs: positiveInt("--handshake-timeout", args.handshakeTimeout) * 1000 } : {}),
+    ...(args.maxConnections !== undefined ? { maxConnections: positiveInt("--max-connections", args.maxConnections) } : {}),
+    ...(args.maxHandshakes !== undefined ? { maxHandshakes: positiveInt("--max-handshakes", args.maxHandshakes) } : {}),
     tls: args.tls,
     directTls: args.directTls,
     registration: args.register,

@@ -11,6 +11,7 @@ import { NS, type StreamCondition } from "../xmpp/ns.js";
 import { TLS_EXPORTER, scramVariant, tlsExporter } from "../xmpp/sasl.js";
 import type { ServerContext } from "./context.js";
 import type { StreamHost } from "./hooks.js";
+import type { Slot } from "./limits.js";
 import { errorFor } from "./replies.js";
 import { routeFromClient } from "./router.js";
 import { startSasl, type Mechanism, type SaslExchange } from "./sasl.js";
@@ -44,6 +45,8 @@ export class Connection implements StreamHost {
     private readonly ctx: ServerContext,
     socket: Socket,
     secure: boolean,
+    /** Its place in the connection caps; told when the peer authenticates. */
+    private readonly slot: Pick<Slot, "authenticated">,
     private readonly onGone: (c: Connection) => void,
   ) {
     this.socket = socket;
@@ -57,6 +60,11 @@ export class Connection implements StreamHost {
   destroy(): void {
     this.closing = true;
     this.socket.destroy();
+  }
+
+  /** Ends the stream from outside its own events (a cap, a deadline), guarded like them. */
+  end(condition: StreamCondition, text: string): void {
+    this.guard(() => this.streamError(condition, text));
   }
 
   write(el: Element | string): void {
@@ -86,6 +94,7 @@ export class Connection implements StreamHost {
   adopt(session: Session): void {
     if (this.session && this.session !== session) this.ctx.sessions.end(this.session, "closed");
     this.username ??= session.jid.local;
+    this.slot.authenticated();
     this.session = session;
     session.link = this;
   }
@@ -123,7 +132,7 @@ export class Connection implements StreamHost {
         end: () => this.guard(() => this.onStreamEnd()),
         error: (condition, text) => this.guard(() => this.streamError(condition, text)),
       },
-      this.ctx.config.maxStanzaBytes,
+      this.ctx.config,
     );
   }
 
@@ -291,6 +300,7 @@ export class Connection implements StreamHost {
     if (step.kind === "challenge") return void this.write(xml("challenge", { xmlns: NS.sasl }, Buffer.from(step.data).toString("base64")));
     this.sasl = undefined;
     this.username = step.username;
+    this.slot.authenticated();
     this.ctx.log(`c2s#${this.id} authenticated as ${step.username}`);
     this.write(xml("success", { xmlns: NS.sasl }, step.data ? Buffer.from(step.data).toString("base64") : null));
     this.restartStream();

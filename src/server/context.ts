@@ -15,6 +15,8 @@ export interface ServerConfig {
   smQueueLimit: number;
   tls: "off" | "optional" | "required";
   maxStanzaBytes: number;
+  /** Element nesting below the stream root (a stanza is level 1). */
+  maxDepth: number;
   registration: boolean;
   /** Usernames (lower case) that may run the XEP-0133 commands. */
   admins: string[];

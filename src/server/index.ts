@@ -2,7 +2,7 @@
 // direct TLS, SASL PLAIN and SCRAM-SHA-1/256/512 (-PLUS over TLS 1.3), XEP-0198 and the modules the suites need,
 // plus named faults that break one rule each.
 import { createServer, type Server, type Socket } from "node:net";
-import { createSecureContext, createServer as createTlsServer, type SecureContext } from "node:tls";
+import { createSecureContext, TLSSocket, type SecureContext } from "node:tls";
 import { makeCertificate } from "./certificate.js";
 import { Connection, hookCoreIq } from "./connection.js";
 import { Timers, type ServerConfig, type ServerContext } from "./context.js";
@@ -12,8 +12,10 @@ import { validUsername } from "./jid.js";
 import { MODULES } from "./modules/index.js";
 import { Rosters } from "./rosters.js";
 import { MECHANISMS, checkMechanisms } from "./sasl.js";
+import { ConnectionLimits, DEFAULT_CAPS, type Load } from "./limits.js";
 import { Sessions } from "./sessions.js";
 import { Store } from "./store.js";
+import { DEFAULT_STREAM_LIMITS } from "./stream-parser.js";
 
 export { FAULTS } from "./faults.js";
 
@@ -29,12 +31,21 @@ export interface ServerOptions {
   smQueueLimit?: number;
   tls?: "off" | "optional" | "required";
   directTls?: boolean;
+  /** Bytes of one top-level element (default 262144); a larger one is a policy-violation. */
   maxStanzaBytes?: number;
+  /** Element nesting below the stream root, a stanza being level 1 (default 64); deeper is a policy-violation. */
+  maxDepth?: number;
   registration?: boolean;
   /** Usernames that may add and delete accounts with XEP-0133 ad-hoc commands; the accounts need not exist yet. */
   admins?: string[];
   /** SASL mechanisms to offer (default: all; see MECHANISMS); unknown names are refused. */
   sasl?: string[];
+  /** Open connections at most (default 1000); one more is refused with resource-constraint. */
+  maxConnections?: number;
+  /** Connections not yet authenticated at most (default 100); one more is refused with resource-constraint. */
+  maxHandshakes?: number;
+  /** Time a connection has from TCP accept to SASL success (default 30000 ms), then connection-timeout. */
+  handshakeTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -46,6 +57,8 @@ export interface RunningServer {
   certificatePem: string;
   faults: ReadonlySet<string>;
   addUser(username: string, password: string): void;
+  /** Connections open now, and how many of them have not authenticated. */
+  load(): Load;
   stop(): Promise<void>;
 }
 
@@ -70,7 +83,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       smMax: opts.smMax ?? 300,
       smQueueLimit: opts.smQueueLimit ?? 500,
       tls: opts.tls ?? "optional",
-      maxStanzaBytes: opts.maxStanzaBytes ?? 262144,
+      maxStanzaBytes: opts.maxStanzaBytes ?? DEFAULT_STREAM_LIMITS.maxStanzaBytes,
+      maxDepth: opts.maxDepth ?? DEFAULT_STREAM_LIMITS.maxDepth,
       registration: opts.registration ?? true,
       admins,
       sasl,
@@ -81,25 +95,39 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     opts.log,
   );
 
+  const limits = new ConnectionLimits(
+    {
+      maxConnections: opts.maxConnections ?? DEFAULT_CAPS.maxConnections,
+      maxHandshakes: opts.maxHandshakes ?? DEFAULT_CAPS.maxHandshakes,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs ?? DEFAULT_CAPS.handshakeTimeoutMs,
+    },
+    ctx.timers,
+  );
   const connections = new Set<Connection>();
-  const accept = (secure: boolean) => (socket: Socket) => {
+  // Counted from TCP accept, so a direct TLS handshake is part of the connection's handshake.
+  const accept = (directTls: boolean) => (raw: Socket) => {
+    const slot = limits.admit();
+    raw.once("close", () => slot.release());
     try {
-      connections.add(new Connection(ctx, socket, secure, (c) => connections.delete(c)));
+      const socket = directTls ? new TLSSocket(raw, { isServer: true, secureContext: ctx.secureContext }) : raw;
+      const connection = new Connection(ctx, socket, directTls, slot, (c) => connections.delete(c));
+      connections.add(connection);
+      // These caps are the server's capacity, not a verdict on this peer: resource-constraint (RFC 6120 4.9.3.17).
+      if (slot.refused) connection.end("resource-constraint", slot.refused);
+      else slot.onDeadline(() => connection.end("connection-timeout", "not authenticated in time"));
     } catch (err) {
       ctx.log(`accept failed: ${(err as Error).message}`);
-      socket.destroy();
+      raw.destroy();
     }
   };
 
   const plain = createServer(accept(false));
-  const port = await listen(plain, host, opts.port ?? 0);
+  const port = await listen(plain, host, opts.port ?? 0, ctx);
   let direct: Server | undefined;
   let directTlsPort: number | undefined;
   if (opts.directTls) {
-    // tls.Server ignores a lone `secureContext` option for its handshakes: give it the PEMs.
-    direct = createTlsServer({ cert: certificate.cert, key: certificate.key }, accept(true));
-    direct.on("tlsClientError", (err) => ctx.log(`direct TLS handshake failed: ${err.message}`));
-    directTlsPort = await listen(direct, host, 0);
+    direct = createServer(accept(true));
+    directTlsPort = await listen(direct, host, 0, ctx);
   }
   ctx.log(`listening on ${host}:${port}${directTlsPort ? ` (direct TLS ${directTlsPort})` : ""} for ${domain}`);
 
@@ -111,6 +139,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     certificatePem: certificate.cert,
     faults: faults.names,
     addUser,
+    load: () => limits.load,
     async stop() {
       ctx.sessions.endAll();
       const closed = [plain, direct].filter((s): s is Server => s !== undefined).map((s) => new Promise<void>((r) => s.close(() => r())));
@@ -149,11 +178,13 @@ class ServerState implements ServerContext {
   }
 }
 
-function listen(server: Server, host: string, port: number): Promise<number> {
+function listen(server: Server, host: string, port: number, ctx: ServerContext): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
       server.off("error", reject);
+      // A failed accept (EMFILE) is an 'error' event, which would end the process unheard.
+      server.on("error", (err) => ctx.log(`accept failed: ${err.message}`));
       const addr = server.address();
       resolve(typeof addr === "object" && addr ? addr.port : port);
     });

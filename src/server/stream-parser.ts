@@ -1,6 +1,8 @@
 // Turns the bytes of one XML stream into a header, top-level elements and an end,
 // using saxes because RFC 6120 section 11 needs a strict parser: ltx's accepts
 // comments, processing instructions, DTDs and junk. A stream restart is a new parser.
+// Every limit is checked while parsing, so a hostile input costs time linear in the
+// bytes read up to the limit it breaks.
 import { SaxesParser, type SaxesTagNS } from "saxes";
 import { Element } from "../xmpp/element.js";
 import type { StreamCondition } from "../xmpp/ns.js";
@@ -28,6 +30,22 @@ let chunks = 0;
 /** Characters fed to saxes per call, so the size limit is checked while a huge write is parsed. */
 const SLICE = 8192;
 
+export interface StreamLimits {
+  /** Bytes of one top-level element, and of the stream header. */
+  maxStanzaBytes: number;
+  /** Element nesting below the stream root: a stanza is level 1, its children level 2. */
+  maxDepth: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = { maxStanzaBytes: 262144, maxDepth: 64 };
+
+/**
+ * Thrown out of a saxes handler once the parser is dead, so saxes stops at once instead of
+ * parsing the rest of its slice: its namespace lookup walks the open-tag stack, so each
+ * further tag of a deep input costs more than the last.
+ */
+const STOP = Symbol("stop");
+
 export class StreamParser {
   private readonly sax = new SaxesParser({ xmlns: true, position: true });
   private readonly decoder = new TextDecoder("utf-8", { fatal: true });
@@ -45,20 +63,30 @@ export class StreamParser {
   private pieceBase = 0;
   private bytesBeforePiece = 0;
 
+  private readonly maxStanzaBytes: number;
+  private readonly maxDepth: number;
+
   constructor(
     private readonly events: StreamParserEvents,
-    private readonly maxStanzaBytes = 262144,
+    limits: Partial<StreamLimits> = {},
   ) {
+    this.maxStanzaBytes = limits.maxStanzaBytes ?? DEFAULT_STREAM_LIMITS.maxStanzaBytes;
+    this.maxDepth = limits.maxDepth ?? DEFAULT_STREAM_LIMITS.maxDepth;
     const sax = this.sax;
+    // After each event: a parser that died during it (an error, a restart, a close) stops saxes.
+    const on = <T>(handle: (arg: T) => void) => (arg: T) => {
+      handle(arg);
+      if (this.dead) throw STOP;
+    };
     sax.on("xmldecl", () => undefined);
-    sax.on("doctype", () => this.fail("restricted-xml", "DTDs are not allowed"));
-    sax.on("comment", () => this.fail("restricted-xml", "comments are not allowed"));
-    sax.on("processinginstruction", () => this.fail("restricted-xml", "processing instructions are not allowed"));
-    sax.on("error", (err) => this.fail("not-well-formed", err.message));
-    sax.on("opentag", (tag) => this.onOpen(tag as SaxesTagNS));
-    sax.on("closetag", () => this.onClose());
-    sax.on("text", (text) => this.onText(text));
-    sax.on("cdata", (text) => this.onText(text));
+    sax.on("doctype", on(() => this.fail("restricted-xml", "DTDs are not allowed")));
+    sax.on("comment", on(() => this.fail("restricted-xml", "comments are not allowed")));
+    sax.on("processinginstruction", on(() => this.fail("restricted-xml", "processing instructions are not allowed")));
+    sax.on("error", on((err: Error) => this.fail("not-well-formed", err.message)));
+    sax.on("opentag", on((tag) => this.onOpen(tag as SaxesTagNS)));
+    sax.on("closetag", on(() => this.onClose()));
+    sax.on("text", on((text: string) => this.onText(text)));
+    sax.on("cdata", on((text: string) => this.onText(text)));
   }
 
   write(data: Buffer | string): void {
@@ -77,8 +105,13 @@ export class StreamParser {
       this.piece = text.slice(off, off + SLICE);
       this.pieceBase = this.fed;
       this.fed += this.piece.length;
-      this.sax.write(this.piece);
-      if (this.dead || this.depth === 0) continue;
+      try {
+        this.sax.write(this.piece);
+      } catch (err) {
+        if (err !== STOP) throw err;
+      }
+      // Before the root's start tag is complete (depth 0) this bounds the stream header.
+      if (this.dead) continue;
       this.bytesBeforePiece = this.elementBytes(this.piece.length);
       this.mark = Math.max(this.mark, this.fed);
       if (this.bytesBeforePiece > this.maxStanzaBytes) this.tooBig();
@@ -113,11 +146,10 @@ export class StreamParser {
   }
 
   private tooBig(): void {
-    this.fail("policy-violation", `stanza larger than ${this.maxStanzaBytes} bytes`);
+    this.fail("policy-violation", `${this.depth === 0 ? "stream header" : "stanza"} larger than ${this.maxStanzaBytes} bytes`);
   }
 
   private onText(text: string): void {
-    if (this.dead) return;
     if (this.depth === 1) {
       if (text.trim() !== "") this.fail("not-well-formed", "text at stream level");
       else this.setMark(this.sax.position - 1);
@@ -133,7 +165,6 @@ export class StreamParser {
   }
 
   private onOpen(tag: SaxesTagNS): void {
-    if (this.dead) return;
     this.depth++;
     if (this.depth === 1) {
       this.setMark(this.sax.position);
@@ -142,6 +173,7 @@ export class StreamParser {
       this.events.header({ name: tag.local, ns: tag.uri, defaultNs: tag.ns[""], attrs });
       return;
     }
+    if (this.depth - 1 > this.maxDepth) return this.fail("policy-violation", `elements nested more than ${this.maxDepth} levels deep`);
     const parent = this.stack[this.stack.length - 1];
     const el = new Element(tag.local, toAttrs(tag, parent));
     if (parent) parent.append(el);
@@ -149,7 +181,6 @@ export class StreamParser {
   }
 
   private onClose(): void {
-    if (this.dead) return;
     this.depth--;
     if (this.depth === 0) {
       this.dead = true;
@@ -172,14 +203,15 @@ function toAttrs(tag: SaxesTagNS, parent: Element | undefined): Record<string, s
   const attrs: Record<string, string> = {};
   const ns = tag.uri;
   if (!parent || parent.getNS() !== ns) attrs.xmlns = ns;
-  const usedPrefixes = new Set<string>();
+  const usedPrefixes = new Map<string, string>();
   for (const a of Object.values(tag.attributes)) {
     if (a.name === "xmlns" || a.prefix === "xmlns") continue;
-    if (a.prefix && a.prefix !== "xml") usedPrefixes.add(a.prefix);
+    if (a.prefix && a.prefix !== "xml") usedPrefixes.set(a.prefix, a.uri);
     attrs[a.name] = a.value;
   }
   // Names are normalised to local name + xmlns, so only declarations that a
-  // prefixed attribute still needs are kept.
-  for (const p of usedPrefixes) attrs[`xmlns:${p}`] = tag.ns[p] ?? "";
+  // prefixed attribute still needs are kept, with the namespace saxes resolved for
+  // it (the prefix may have been declared on an ancestor, whose declaration is dropped).
+  for (const [p, uri] of usedPrefixes) attrs[`xmlns:${p}`] = uri;
   return attrs;
 }
