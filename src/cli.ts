@@ -24,6 +24,12 @@ function exitWith(command: () => Promise<number>): Promise<void> {
   return command().then((code) => process.exit(code), die);
 }
 
+// A reader that went away (`| head`) ends the program quietly, as it does any Unix tool.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  die(err);
+});
+
 // Outside a mocha run nothing else handles these; during a run mocha's own listener turns them into test failures.
 for (const event of ["uncaughtException", "unhandledRejection"] as const) {
   process.on(event, (err: unknown) => {

@@ -56,11 +56,14 @@ function runs(): string[] {
     "against it once per run below, in this order. Every run is checked against the whole",
     "expectations file, so each column of the matrix holds for each of the server's runs.",
     "",
-    "| Server | Run | Test accounts | Expectations |",
-    "|---|---|---|---|",
+    "| Server | Run | Suites | Test accounts | Expectations |",
+    "|---|---|---|---|---|",
   ];
   for (const p of PLATFORMS) {
-    for (const r of p.runs) out.push(`| ${p.name} | ${r.name} | ${describeRun(p, r, DEFAULT_ACCOUNTS)} | \`fixtures/expectations/${p.expectations}\` |`);
+    for (const r of p.runs) {
+      const suites = r.suites ? r.suites.join(", ") : "every default suite";
+      out.push(`| ${p.name} | ${r.name} | ${suites} | ${describeRun(p, r, DEFAULT_ACCOUNTS)} | \`fixtures/expectations/${p.expectations}\` |`);
+    }
   }
   return out;
 }

@@ -1,5 +1,8 @@
-// Sends one fuzz input to a server as one connection: everything in one write, then a
-// half-close, and reads what the server answers until it closes its side too.
+// Sends one fuzz input to a server as one connection: everything in one write, then
+// (unless the caller waits for the server to act first) a half-close, and reads what the
+// server answers until it closes its side too. Some servers drop a connection as soon as
+// the peer's FIN arrives, unread data and all (Prosody 0.12), so an input whose answer
+// matters is sent without one.
 import { connect } from "node:net";
 
 export interface FeedResult {
@@ -16,12 +19,12 @@ export interface FeedResult {
 
 const STREAM_ERROR = /<stream:error><([a-z-]+)[\s/>]/g;
 
-export function feed(host: string, port: number, bytes: Buffer, timeoutMs: number): Promise<FeedResult> {
+export function feed(host: string, port: number, bytes: Buffer, timeoutMs: number, halfClose = true): Promise<FeedResult> {
   const started = performance.now();
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let timedOut = false;
-    const socket = connect(port, host, () => socket.end(bytes));
+    const socket = connect(port, host, () => (halfClose ? socket.end(bytes) : socket.write(bytes)));
     socket.on("data", (d: Buffer) => chunks.push(d));
     // A server that closes early resets what it did not read: not a failure of the server.
     socket.on("error", () => undefined);

@@ -1,5 +1,5 @@
-// A seeded generator (mulberry32, as --order uses), so that input K of seed S is the same
-// on every machine and can be made again alone.
+// A seeded generator (mulberry32: small and well mixed), so that input K of seed S, or
+// the test order of `--order random:S`, is the same on every machine.
 export class Random {
   private state: number;
 

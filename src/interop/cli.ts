@@ -3,6 +3,7 @@
 // it on loopback with state in a temp dir, creates accounts, runs the suites against it
 // once per run of its plan (src/interop/plan.ts) and stops what it started. Exit 0 when
 // every run matched, 1 on a test mismatch, 2 on a setup error (one line on stderr).
+import { OPT_IN_SUITES } from "../runner/suites.js";
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -85,8 +86,13 @@ async function runAgainst(platform: Platform, accounts: Account[], args: Args): 
     // Every run against this one start of the server, in order; a setup error ends them all.
     let worst = 0;
     const outcomes: string[] = [];
+    const asked = splitList(args.suite);
     for (const run of platform.runs) {
       if (interrupted) break;
+      // A run with suites of its own runs those of them asked for; the others run what was
+      // asked but the opt-in suites, which only a run that names them runs.
+      const suites = run.suites ? run.suites.filter((s) => asked.length === 0 || asked.includes(s)) : asked.filter((s) => !OPT_IN_SUITES.includes(s));
+      if ((run.suites || asked.length > 0) && suites.length === 0) continue;
       console.log(`\n-- ${platform.name} run ${run.name}: ${describeRun(platform, run, accounts)}`);
       let harness: ChildProcess | undefined;
       const stopHarness = () => harness?.kill("SIGTERM");
@@ -94,7 +100,7 @@ async function runAgainst(platform: Platform, accounts: Account[], args: Args): 
       try {
         const code = await runHarness({
           platform, run, server: started, accounts,
-          reports: join(reports, run.name), suites: splitList(args.suite), onStart: (c) => (harness = c),
+          reports: join(reports, run.name), suites, onStart: (c) => (harness = c),
         });
         outcomes.push(`${run.name} ${code === 0 ? "matched" : "MISMATCH"}`);
         worst = Math.max(worst, code);

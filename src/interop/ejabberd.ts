@@ -28,7 +28,10 @@ const STOP_GRACE_MS = 15_000;
 export const ejabberd: Platform = {
   name: "ejabberd",
   expectations: "ejabberd-23.01.json",
-  runs: [{ name: "admin", provisioning: "admin" }],
+  runs: [
+    { name: "admin", provisioning: "admin" },
+    { name: "robustness", provisioning: "admin", suites: ["robustness"] },
+  ],
   accountCommand: "ejabberdctl register",
 
   package: PACKAGE,

@@ -17,6 +17,8 @@ export interface Run {
   /** Unique per platform; its reports go to `<reports>/<server>/<name>/`. */
   readonly name: string;
   readonly provisioning: Provisioning;
+  /** The suites it runs; without, the default suites (or `--suite`). An opt-in suite runs only in a run that names it. */
+  readonly suites?: readonly string[];
 }
 
 export interface Platform {

@@ -27,6 +27,7 @@ export const prosody: Platform = {
     { name: "register", provisioning: "register" },
     { name: "given", provisioning: "given" },
     { name: "given-again", provisioning: "given" },
+    { name: "robustness", provisioning: "register", suites: ["robustness"] },
   ],
   accountCommand: "prosodyctl register",
 

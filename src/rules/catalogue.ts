@@ -94,6 +94,11 @@ const RFC6120 = {
   url: "https://www.rfc-editor.org/rfc/rfc6120",
   sections: {
     "section-4.3.2": ["4.3.2", "Stream Features Format"],
+    "section-4.4": ["4.4", "Closing a Stream"],
+    "section-4.9.1.1": ["4.9.1.1", "Stream Errors Are Unrecoverable"],
+    "section-4.9.3.13": ["4.9.3.13", "not-well-formed"],
+    "section-11.1": ["11.1", "XML Restrictions"],
+    "section-13.12": ["13.12", "Denial of Service"],
     "section-8.2.3": ["8.2.3", "IQ Semantics"],
     "section-10.5.4": ["10.5.4", "localpart@domainpart/resourcepart"],
   },
@@ -201,6 +206,11 @@ export const RULES: readonly Rule[] = [
   // Preconditions from the core RFCs
   { id: "RFC6120-features", ...from(RFC6120, "section-4.3.2"), level: "MUST", statement: "After its response stream header the server sends <stream:features/>, empty if it has nothing to offer." },
   { id: "RFC6120-iq", ...from(RFC6120, "section-8.2.3"), level: "MUST", statement: "An iq of type get or set gets one reply, of type result or error; a request the server does not understand gets an error." },
+  { id: "RFC6120-close", ...from(RFC6120, "section-4.4"), level: "MUST", statement: "When the peer has closed its side of the stream (or of the connection), the entity ends the connection too, without waiting for more." },
+  { id: "RFC6120-stream-error", ...from(RFC6120, "section-4.9.1.1"), level: "MUST", statement: "A stream error is followed at once by the closing stream tag, and the stream is over." },
+  { id: "RFC6120-not-well-formed", ...from(RFC6120, "section-4.9.3.13"), level: "definition", statement: "Input that is not well-formed XML (bad UTF-8, an undefined entity, a character XML forbids) is answered with the not-well-formed stream error (bad-format also covers it)." },
+  { id: "RFC6120-restricted-xml", ...from(RFC6120, "section-11.1"), level: "MUST", statement: "A document type declaration, a comment or a processing instruction in a stream is answered with the restricted-xml stream error." },
+  { id: "RFC6120-dos", ...from(RFC6120, "section-13.12"), level: "interpretation", statement: "Whatever one connection sends, the service stays available to others: after hostile input elsewhere an account still logs in." },
   { id: "RFC6120-routing", ...from(RFC6120, "section-10.5.4"), level: "MUST", statement: "A stanza addressed to the full JID of a connected resource of a local account is delivered to that resource." },
   { id: "RFC6121-roster", ...from(RFC6121, "section-2.1.3"), level: "MUST", statement: "A roster get from a client is answered with the account's roster: every item with its subscription state." },
   { id: "RFC6121-subscribe", ...from(RFC6121, "section-3.1.3"), level: "MUST", statement: "A subscription request to a local account is delivered to that account's available resources." },

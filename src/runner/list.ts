@@ -14,7 +14,8 @@ export interface ListedTest {
 
 export async function listTests(suites?: string[]): Promise<ListedTest[]> {
   const mocha = new Mocha();
-  for (const file of suiteFiles(suites)) mocha.addFile(file);
+  // Listing shows the opt-in suites too: they are documented like any other.
+  for (const file of suiteFiles(suites, undefined, true)) mocha.addFile(file);
   await mocha.loadFilesAsync();
   return testsOf(mocha.suite).map((test) => {
     const meta = declared.get(test.fullTitle());

@@ -2,6 +2,7 @@
 // generator, so that a verdict that depends on what ran before shows, and a shuffled
 // run can be repeated from its seed.
 import type { Suite, Test } from "mocha";
+import { Random } from "../fuzz/random.js";
 import { UsageError } from "./errors.js";
 
 export type Order = { mode: "declared" } | { mode: "random"; seed: number };
@@ -20,18 +21,6 @@ export function describeOrder(order: Order): string {
   return order.mode === "declared" ? "declared order" : `random order, seed ${order.seed} (repeat with --order random:${order.seed})`;
 }
 
-/** mulberry32: a small, well-mixed 32-bit generator; the same seed gives the same order everywhere. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /**
  * Shuffles the tests of each suite, across its files: a suite's files each declare a
  * top-level describe of the suite's name, so all of its tests move into the first one.
@@ -40,7 +29,7 @@ function generator(seed: number): () => number {
  */
 export function applyOrder(root: Suite, order: Order): void {
   if (order.mode === "declared") return;
-  const random = generator(order.seed);
+  const random = new Random(order.seed);
   const groups = new Map<string, Suite[]>();
   for (const s of root.suites) groups.set(s.title, [...(groups.get(s.title) ?? []), s]);
   for (const suites of groups.values()) {
@@ -49,7 +38,7 @@ export function applyOrder(root: Suite, order: Order): void {
     }
     const tests: Test[] = suites.flatMap((s) => s.tests);
     for (let i = tests.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
+      const j = random.int(i + 1);
       [tests[i], tests[j]] = [tests[j]!, tests[i]!];
     }
     const first = suites[0]!;

@@ -28,10 +28,16 @@ export function knownSuites(dir = SUITES_DIR): string[] {
     .sort();
 }
 
-/** Spec files of the named suites (all suites when none are named); unknown names are a usage error. */
-export function suiteFiles(names: string[] | undefined, dir = SUITES_DIR): string[] {
+/**
+ * Suites that run only when named (`--suite robustness`): hostile input is for a test
+ * server the user chose, never part of a default run.
+ */
+export const OPT_IN_SUITES: readonly string[] = ["robustness"];
+
+/** Spec files of the named suites (every suite but the opt-in ones when none are named); unknown names are a usage error. */
+export function suiteFiles(names: string[] | undefined, dir = SUITES_DIR, withOptIn = false): string[] {
   const known = knownSuites(dir);
-  const wanted = names && names.length > 0 ? [...new Set(names)] : known;
+  const wanted = names && names.length > 0 ? [...new Set(names)] : known.filter((n) => withOptIn || !OPT_IN_SUITES.includes(n));
   const unknown = wanted.filter((n) => !known.includes(n));
   if (unknown.length > 0) {
     const list = known.length > 0 ? known.join(", ") : "none";

@@ -88,6 +88,11 @@ export class TestContext {
     this.cleanups.push(step);
   }
 
+  /** Adds a line to this test's transcript (what a raw socket sent and got, say). */
+  note(conn: string, text: string): void {
+    this.log.add("event", conn, text);
+  }
+
   skip(reason: string): never {
     throw new SkipTest(reason);
   }

@@ -78,11 +78,20 @@ export class Connection implements StreamHost {
     if (this.closing) return;
     this.ctx.log(`c2s#${this.id} stream error ${condition}${text ? `: ${text}` : ""}`);
     if (!this.headerSent) this.sendHeader();
-    this.write(`${streamError(condition, text, ...extra).toString()}</stream:stream>`);
+    const closing = this.ctx.faults.has("robustness.no-closing-tag") ? "" : "</stream:stream>";
+    this.write(`${streamError(condition, text, ...extra).toString()}${closing}`);
     const session = this.session;
     this.session = undefined;
     if (session) this.ctx.sessions.end(session, "error");
     this.close();
+  }
+
+  /** Input the parser refused (RFC 6120 4.9.3, 11.1): the stream error it calls for. */
+  private refuseInput(condition: StreamCondition, text: string | undefined): void {
+    this.ctx.hooks.fireAll("input-refused", { condition });
+    if (condition === "restricted-xml" && this.ctx.faults.has("robustness.restricted-xml-as-not-well-formed")) condition = "not-well-formed";
+    if (condition === "not-well-formed" && this.ctx.faults.has("robustness.malformed-as-internal-error")) condition = "internal-server-error";
+    this.streamError(condition, text);
   }
 
   release(conflict: boolean): void {
@@ -130,7 +139,7 @@ export class Connection implements StreamHost {
             this.onElement(el);
           }),
         end: () => this.guard(() => this.onStreamEnd()),
-        error: (condition, text) => this.guard(() => this.streamError(condition, text)),
+        error: (condition, text) => this.guard(() => this.refuseInput(condition, text)),
       },
       this.ctx.config,
     );

@@ -39,6 +39,8 @@ export interface Events {
   [nonza: `nonza/${string}`]: { host: StreamHost; el: Element };
   /** An iq on a stream that has not authenticated (in-band registration). Return the reply. */
   "unauthenticated-iq": { host: StreamHost; iq: Element };
+  /** The stream parser refused a client's input (malformed, restricted or oversized XML). */
+  "input-refused": { condition: string };
   /** After the core handled a stanza or nonza from the client: XEP-0198 counts here. */
   "element-handled": { host: StreamHost; el: Element; kind: "stanza" | "errored" | "nonza" };
   /** A resource was bound on `host`. */

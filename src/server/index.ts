@@ -105,7 +105,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   );
   const connections = new Set<Connection>();
   // Counted from TCP accept, so a direct TLS handshake is part of the connection's handshake.
+  // The robustness suite's denial-of-service fault: the first refused input takes the service down.
+  let down = false;
+  if (ctx.faults.has("robustness.stop-listening-after-hostile")) ctx.hooks.on("input-refused", () => void (down = true));
   const accept = (directTls: boolean) => (raw: Socket) => {
+    if (down) return void raw.destroy();
     const slot = limits.admit();
     raw.once("close", () => slot.release());
     try {

@@ -1,5 +1,6 @@
 // The one list of the server's protocol modules, in load order (which is the order
 // their disco and stream features appear in), and the union of their faults.
+import { CORE_FAULTS } from "../core-faults.js";
 import type { FaultSpec, ServerModule } from "../module.js";
 import adminCommands from "./admin-commands.js";
 import csi from "./csi.js";
@@ -13,5 +14,5 @@ import sm from "./sm/index.js";
 
 export const MODULES: readonly ServerModule[] = [disco, ping, roster, register, legacySession, sm, csi, presence, adminCommands];
 
-/** Every fault switch, by name, with the rules it breaks. */
-export const FAULTS: Readonly<Record<string, FaultSpec>> = Object.assign({}, ...MODULES.map((m) => m.faults));
+/** Every fault switch, by name, with the rules it breaks: the core's and each module's. */
+export const FAULTS: Readonly<Record<string, FaultSpec>> = Object.assign({ ...CORE_FAULTS }, ...MODULES.map((m) => m.faults));
