@@ -41,6 +41,7 @@ function accountInfo(ctx: ServerContext, { iq }: IqEvent) {
       "query",
       { xmlns: NS.discoInfo },
       xml("identity", { category: "account", type: "registered" }),
+      ...ctx.accountIdentities.map((i) => xml("identity", i)),
       ...[...ctx.features.account].map((v) => xml("feature", { var: v })),
     ),
   );
