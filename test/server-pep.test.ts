@@ -96,6 +96,22 @@ describe("server: PEP (XEP-0163)", function () {
     await laptop.expect(itemEvent(MOOD, "m1"));
   });
 
+  it("sends the last item to a contact that newly subscribes to the owner's presence, and never an item twice", async () => {
+    const alice = await world.client("alice", "home", false);
+    const bob = await world.client("bob", "phone", false);
+    await online(alice, clientInfo([MOOD]));
+    await online(bob, clientInfo([MOOD]));
+    await ok(alice, pubsub.publish(undefined, MOOD, mood("before"), "m1"));
+    expect(await notificationsUpToBarrier(bob)).to.deep.equal([]);
+    await sharePresence(alice, bob);
+    await bob.expect(itemEvent(MOOD, "m1"));
+    await ok(alice, pubsub.publish(undefined, MOOD, mood("after"), "m2"));
+    await bob.expect(itemEvent(MOOD, "m2"));
+    // Another roster change of a subscribed contact is no new subscription.
+    await ok(alice, iq("set", {}, xml("query", { xmlns: NS.roster }, xml("item", { jid: "bob@localhost", name: "Bob" }))));
+    expect(await notificationsUpToBarrier(bob)).to.deep.equal([]);
+  });
+
   it("lets only presence subscribers read a presence node, and lists it only to them", async () => {
     const { alice, bob } = await aliceAndBob();
     const carol = await world.client("carol");

@@ -18,7 +18,11 @@ import { defaultConfig } from "./config.js";
 import type { PubsubNode } from "./node.js";
 import { PubsubService, type Outbox, type Recipient, type ServiceHost } from "./service.js";
 
-/** Per session: the "owner node" pairs whose last item this resource already got since it came online. */
+/**
+ * Per session: the "owner node" pairs this resource is up to date with since it came
+ * online, through the last item or a notification: a later trigger (caps changed,
+ * a roster change) sends their last item only to resources not up to date.
+ */
 const SENT = "pep.sent";
 
 function sentOf(session: Session): Set<string> {
@@ -79,8 +83,8 @@ export class Pep {
 
   /**
    * Sends `session` the last item of every node it is subscribed to, implicitly (and
-   * interested) or explicitly, that sends it on presence, unless it already got it
-   * since it came online (XEP-0163 4.3.3: later presence must not send it again).
+   * interested) or explicitly, that sends it on presence, unless it is up to date with
+   * it since it came online (XEP-0163 4.3.3: later presence must not send it again).
    */
   lastItems(session: Session): void {
     if (!session.available) return;
@@ -99,6 +103,11 @@ export class Pep {
       }
     }
     this.send(out);
+  }
+
+  /** `session` gets a notification of `owner`'s `node`, so it is up to date with it. */
+  reached(session: Session, owner: string, node: string): void {
+    sentOf(session).add(sentKey(owner, node));
   }
 
   /** The session went offline: its next initial presence starts afresh. */
@@ -181,7 +190,10 @@ class PepHost implements ServiceHost {
     const contacts = this.pep.contacts(this.jid).filter((c) => this.pep.autoSubscribed(this.jid, c) && !service.refusal(node, c));
     for (const bare of [this.jid, ...contacts]) {
       const sessions = this.pep.interested(bare, node.name);
-      for (const s of sessions) add(s.jid.full, true);
+      for (const s of sessions) {
+        add(s.jid.full, true);
+        this.pep.reached(s, this.jid, node.name);
+      }
       if (sessions.length > 0 && this.ctx.faults.has("pubsub.duplicate-notify")) add(bare, true);
     }
     for (const sub of node.subscriptions.values()) {
@@ -191,7 +203,10 @@ class PepHost implements ServiceHost {
       const sharesPresence = this.pep.autoSubscribed(this.jid, jid.bare);
       const sessions = jid.resource || !jid.local ? [] : this.pep.interested(jid.bare, node.name);
       if (sessions.length === 0) add(sub.jid, sharesPresence);
-      for (const s of sessions) add(s.jid.full, sharesPresence);
+      for (const s of sessions) {
+        add(s.jid.full, sharesPresence);
+        this.pep.reached(s, this.jid, node.name);
+      }
     }
     return [...out.values()];
   }
