@@ -28,7 +28,7 @@ export interface NodeConfig {
 }
 
 /** What max_items 'max' means here, and the most a node keeps. */
-export const MAX_ITEMS = 1000;
+const MAX_ITEMS = 1000;
 
 /**
  * Defaults for both services. XEP-0163 5 fixes PEP's access model (presence) and

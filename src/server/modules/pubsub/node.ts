@@ -8,8 +8,8 @@ import type { PubsubErrorCondition } from "../../../xmpp/pubsub.js";
 import type { ErrorType } from "../../replies.js";
 import type { NodeConfig } from "./config.js";
 
-export type Affiliation = "owner" | "publisher" | "publish-only" | "member" | "none" | "outcast";
-export const AFFILIATIONS: readonly Affiliation[] = ["owner", "publisher", "publish-only", "member", "none", "outcast"];
+export const AFFILIATIONS = ["owner", "publisher", "publish-only", "member", "none", "outcast"] as const;
+export type Affiliation = (typeof AFFILIATIONS)[number];
 
 export interface Subscription {
   /** The subscribed JID as the subscriber gave it: a full JID, a bare JID or a domain. */

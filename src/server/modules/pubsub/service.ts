@@ -27,7 +27,7 @@ import {
   subscriptionEvent,
   type Authorization,
 } from "./events.js";
-import { newItemId, PubsubError, PubsubNode, type Affiliation, type Item, type Subscription } from "./node.js";
+import { AFFILIATIONS, newItemId, PubsubError, PubsubNode, type Affiliation, type Item, type Subscription } from "./node.js";
 
 /** Messages an operation causes, sent once its reply is. */
 export type Outbox = Element[];
@@ -320,7 +320,7 @@ export class PubsubService {
   setAffiliations(out: Outbox, requester: Jid, name: string | undefined, entries: Array<{ jid: string; affiliation: string }>): void {
     const node = this.owned(requester, name);
     const changes = entries.map((e) => ({ jid: parseJid(e.jid), affiliation: e.affiliation as Affiliation }));
-    if (changes.some((c) => !c.jid || c.jid.resource || !["owner", "publisher", "publish-only", "member", "none", "outcast"].includes(c.affiliation))) throw err("modify", "bad-request");
+    if (changes.some((c) => !c.jid || c.jid.resource || !AFFILIATIONS.includes(c.affiliation))) throw err("modify", "bad-request");
     const next = new Map(node.affiliations);
     for (const { jid, affiliation } of changes) {
       if (affiliation === "none") next.delete(jid!.bare);
