@@ -96,6 +96,8 @@ await yargs(hideBin(process.argv))
         .option("max-handshakes", { type: "number", describe: "connections not yet authenticated at most; one more is refused with resource-constraint (default 100)" })
         .option("tls", { choices: ["off", "optional", "required"] as const, default: "optional" as const, describe: "STARTTLS offer" })
         .option("direct-tls", { type: "boolean", default: false, describe: "also listen for direct TLS on an ephemeral port" })
+        .option("component", { type: "string", array: true, default: [] as string[], describe: "accept the XEP-0114 component NAME (a domain such as component.localhost) with the shared SECRET, NAME:SECRET (repeatable)" })
+        .option("component-port", { type: "number", describe: "port for components (default: an ephemeral one, printed on the listening line)" })
         .option("register", { type: "boolean", default: true, describe: "allow in-band registration (XEP-0077); --no-register turns it off" })
         .option("sasl", {
           type: "string",

@@ -24,15 +24,15 @@ export function cli(...args: string[]): Promise<CliResult> {
   });
 }
 
-/** Starts `serve` and resolves once it prints its listening line, with the port it chose. */
-export function serve(...args: string[]): Promise<{ child: ChildProcess; port: number }> {
+/** Starts `serve` and resolves once it prints its listening line, with the port it chose and the line. */
+export function serve(...args: string[]): Promise<{ child: ChildProcess; port: number; line: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, "serve", ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout!.on("data", (d) => {
       out += d;
       const m = /listening on [\d.]+:(\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
+      if (m) resolve({ child, port: Number(m[1]), line: out });
     });
     child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${out}`)));
   });

@@ -19,6 +19,8 @@ export interface ServeArgs {
   maxHandshakes?: number;
   tls: "off" | "optional" | "required";
   directTls: boolean;
+  component: string[];
+  componentPort?: number;
   register: boolean;
   cert?: string;
   sasl?: string[];
@@ -36,6 +38,11 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   checkFaults(faults);
   const sasl = args.sasl === undefined ? undefined : checkSasl(splitList(args.sasl));
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new UsageError(`--port: expected a port number (0-65535)`);
+  const components = args.component.map(parseComponent);
+  if (args.componentPort !== undefined) {
+    if (!Number.isInteger(args.componentPort) || args.componentPort < 0 || args.componentPort > 65535) throw new UsageError(`--component-port: expected a port number (0-65535)`);
+    if (components.length === 0) throw new UsageError("--component-port: no --component NAME:SECRET to listen for");
+  }
   const server = await startServer({
     host: args.host,
     port: args.port,
@@ -53,6 +60,8 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     directTls: args.directTls,
     registration: args.register,
     ...(sasl ? { sasl } : {}),
+    components,
+    ...(args.componentPort !== undefined ? { componentPort: args.componentPort } : {}),
   });
   if (args.cert) {
     try {
@@ -65,11 +74,21 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   const direct = server.directTlsPort !== undefined ? `, direct TLS port ${server.directTlsPort}` : "";
   const admin = admins.length > 0 ? `, admins: ${admins.join(", ")}` : "";
   const offer = sasl ? `, SASL: ${sasl.join(", ")}` : "";
-  console.log(`listening on ${server.host}:${server.port} (domain ${server.domain}, faults: ${[...server.faults].join(", ") || "none"}${direct}${admin}${offer})`);
+  const component = server.componentPort !== undefined ? `, component port ${server.componentPort} for ${components.map((c) => c.name).join(", ")}` : "";
+  console.log(`listening on ${server.host}:${server.port} (domain ${server.domain}, faults: ${[...server.faults].join(", ") || "none"}${direct}${admin}${offer}${component})`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());
   });
   await server.stop();
   return 0;
+}
+
+/** NAME:SECRET, split at the first colon; NAME is a domain of its own such as component.localhost. */
+function parseComponent(spec: string): { name: string; secret: string } {
+  const colon = spec.indexOf(":");
+  if (colon <= 0 || colon === spec.length - 1) throw new UsageError(`--component ${spec}: expected NAME:SECRET`);
+  const name = spec.slice(0, colon).toLowerCase();
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(name)) throw new UsageError(`--component ${spec}: NAME must be a domain such as component.localhost`);
+  return { name, secret: spec.slice(colon + 1) };
 }

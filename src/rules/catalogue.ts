@@ -89,6 +89,61 @@ const XEP0198_DRAFT = {
   },
 } satisfies Document;
 
+const XEP0060 = {
+  spec: "XEP-0060",
+  version: "1.30.0",
+  url: "https://xmpp.org/extensions/xep-0060.html",
+  sections: {
+    events: ["4.3", "Event Types"],
+    "entity-discoveritems": ["5.5", "Discover Items for a Node"],
+    "entity-subscriptions": ["5.6", "Retrieve Subscriptions"],
+    "subscriber-subscribe-request": ["6.1.1", "Request"],
+    "subscriber-subscribe-success": ["6.1.2", "Success Case"],
+    "subscriber-subscribe-error": ["6.1.3", "Error Cases"],
+    "subscriber-subscribe-multi": ["6.1.6", "Multiple Subscriptions"],
+    "subscriber-subscribe-last": ["6.1.7", "Receiving the Last Published Item"],
+    "subscriber-unsubscribe": ["6.2", "Unsubscribe from a Node"],
+    "impl-bounce": ["12.4", "Handling Notification-Related Errors"],
+    "impl-subchange": ["12.14", "Notification of Subscription State Changes"],
+  },
+} satisfies Document;
+
+const XEP0163 = {
+  spec: "XEP-0163",
+  version: "1.2.2",
+  url: "https://xmpp.org/extensions/xep-0163.html",
+  sections: {
+    publish: ["3", "Publishing Events"],
+    "notify-autosubscribe": ["4.1", "Automatic Subscriptions"],
+    "notify-filterednotifications": ["4.2", "Notification Filtering"],
+    "notify-addressing": ["4.3.1", "Addressing"],
+    "notify-when": ["4.3.3", "When to Generate Notifications"],
+    defaults: ["5", "Recommended Defaults"],
+    "support-owner": ["6.1", "Account Owner Service Discovery"],
+  },
+} satisfies Document;
+
+const XEP0115 = {
+  spec: "XEP-0115",
+  version: "1.6.0",
+  url: "https://xmpp.org/extensions/xep-0115.html",
+  sections: {
+    protocol: ["4", "Protocol"],
+    "ver-gen": ["5.1", "Generation Method"],
+    "ver-proc": ["5.4", "Processing Method"],
+  },
+} satisfies Document;
+
+const XEP0114 = {
+  spec: "XEP-0114",
+  version: "1.6",
+  url: "https://xmpp.org/extensions/xep-0114.html",
+  sections: {
+    concepts: ["2", "Concepts"],
+    proto: ["3", "Protocol Flow"],
+  },
+} satisfies Document;
+
 const RFC6120 = {
   spec: "RFC 6120",
   url: "https://www.rfc-editor.org/rfc/rfc6120",
@@ -122,6 +177,10 @@ function from<D extends Document>(doc: D, anchor: keyof D["sections"] & string):
 
 const sm3 = (anchor: keyof typeof XEP0198.sections) => from(XEP0198, anchor);
 const sm1 = (anchor: keyof typeof XEP0198_DRAFT.sections) => from(XEP0198_DRAFT, anchor);
+const ps = (anchor: keyof typeof XEP0060.sections) => from(XEP0060, anchor);
+const pep = (anchor: keyof typeof XEP0163.sections) => from(XEP0163, anchor);
+const caps = (anchor: keyof typeof XEP0115.sections) => from(XEP0115, anchor);
+const comp = (anchor: keyof typeof XEP0114.sections) => from(XEP0114, anchor);
 
 export const SPECS: readonly Spec[] = [
   {
@@ -137,6 +196,34 @@ export const SPECS: readonly Spec[] = [
     title: "Stream Management, 2009 draft",
     url: XEP0198_DRAFT.url,
     note: "The draft of 2009-03-30 (`urn:xmpp:sm:1`), with `u`/`h` sequence numbers instead of stanza counts. Its rules have no IDs of their own; this project numbers them SM1-01 to SM1-08 (see [rules-addendum.md](rules-addendum.md)).",
+  },
+  {
+    spec: "XEP-0060",
+    version: "1.30.0",
+    title: "Publish-Subscribe",
+    url: XEP0060.url,
+    note: "Generic pubsub as the pubsub suite checks it, at a service such as pubsub.<domain> and, through XEP-0163, at every account. PS-xx are this project's IDs for its rules.",
+  },
+  {
+    spec: "XEP-0163",
+    version: "1.2.2",
+    title: "Personal Eventing Protocol",
+    url: XEP0163.url,
+    note: "PEP: every account a pubsub service with auto-create, auto-subscription through presence and caps-filtered notifications. PEP-xx are this project's IDs.",
+  },
+  {
+    spec: "XEP-0115",
+    version: "1.6.0",
+    title: "Entity Capabilities",
+    url: XEP0115.url,
+    note: "What PEP's filtered notifications rest on: the verification string and how a server checks it before trusting a client's NodeID+notify features. CAPS-xx are this project's IDs.",
+  },
+  {
+    spec: "XEP-0114",
+    version: "1.6",
+    title: "Jabber Component Protocol",
+    url: XEP0114.url,
+    note: "Components connecting to a server (jabber:component:accept). The XEP gives no reaction to some violations; COMP-12 is this project's reading, as Prosody behaves. COMP-xx are this project's IDs.",
   },
   {
     spec: "RFC 6120",
@@ -202,6 +289,47 @@ export const RULES: readonly Rule[] = [
   { id: "SM1-06", ...sm1("resumption"), level: "MAY / MUST NOT", statement: "An h on <resumed/> is the last sequence number the client sent on the old stream, and is left out when there is none." },
   { id: "SM1-07", ...sm1("acking"), level: "MUST", statement: "The u values a sender puts on its successive <r/> elements strictly increase." },
   { id: "SM1-08", ...sm1("resumption"), level: "SHOULD", statement: "After a resumption each side re-sends the stanzas its peer had not acknowledged, going by the peer's last acknowledged number." },
+
+  // XEP-0060 1.30.0
+  { id: "PS-01", ...ps("subscriber-subscribe-request"), level: "MUST / SHOULD", statement: "A subscribe request is an iq set with one <subscribe/> naming the node and, always, the JID to subscribe." },
+  { id: "PS-02", ...ps("subscriber-subscribe-success"), level: "MUST", statement: "A successful subscribe is answered with <subscription/> giving node, jid and the state (subscribed, pending or unconfigured), with a subid when one is used." },
+  { id: "PS-03", ...ps("subscriber-subscribe-error"), level: "MUST / SHOULD", statement: "A refused subscribe carries the stanza error and pubsub#errors condition of its case: invalid-jid, presence-subscription-required, not-in-roster-group, closed-node, pending-subscription, item-not-found." },
+  { id: "PS-04", ...ps("subscriber-subscribe-multi"), level: "MUST", statement: "Without multiple subscriptions per JID, a repeated subscribe is answered with the current subscription, not an error." },
+  { id: "PS-05", ...ps("subscriber-subscribe-last"), level: "MAY / MUST", statement: "A service sending the last published item on subscription (with a delay stamp) advertises pubsub#last-published and does so by default." },
+  { id: "PS-06", ...ps("subscriber-unsubscribe"), level: "MUST", statement: "An unsubscribe succeeds with an iq result; refusals are not-subscribed, invalid-subid, subid-required, forbidden or item-not-found." },
+  { id: "PS-07", ...ps("entity-subscriptions"), level: "MUST", statement: "Asking for one's subscriptions lists every subscription of the requester's bare JID (node, jid, state, subid), or none." },
+  { id: "PS-08", ...ps("impl-subchange"), level: "SHOULD / MUST", statement: "An approved, denied or cancelled subscription is told to its JID in a <subscription/> event; a service doing so advertises pubsub#subscription-notifications." },
+  { id: "PS-09", ...ps("events"), level: "MUST", statement: "Events are items (published or retracted), purge, delete, configuration and subscription; a purge is one <purge/> per subscriber, a deletion reaches every subscriber." },
+  { id: "PS-10", ...ps("impl-bounce"), level: "SHOULD / MUST", statement: "A notification goes to the subscribed JID and carries an id of its own, unique within the service." },
+  { id: "PS-11", ...ps("entity-discoveritems"), level: "MUST / MUST NOT", statement: "disco#items on a node lists its items with the ItemID as name and no node attribute." },
+
+  // XEP-0163 1.2.2
+  { id: "PEP-01", ...pep("support-owner"), level: "MUST", statement: "disco#info on an account's bare JID gives the pubsub/pep identity and the pubsub features supported, auto-create, auto-subscribe and filtered-notifications among them." },
+  { id: "PEP-02", ...pep("publish"), level: "MUST / SHOULD", statement: "Publishing to a PEP node that does not exist creates it; publish-options are supported." },
+  { id: "PEP-03", ...pep("notify-autosubscribe"), level: "MUST", statement: "The owner and every contact with a presence subscription to it are subscribed to its nodes they may access, without asking, and nobody else is." },
+  { id: "PEP-04", ...pep("notify-filterednotifications"), level: "MUST", statement: "An auto-subscriber's resource gets a node's notifications only when its caps carry NodeID+notify." },
+  { id: "PEP-05", ...pep("notify-addressing"), level: "MUST / SHOULD", statement: "Notifications come from the owner's bare JID, one to each interested full JID; a subscription by full JID or domain gets exactly one." },
+  { id: "PEP-06", ...pep("notify-when"), level: "MUST / MUST NOT", statement: "An interested resource's initial presence brings it the last published item, with a delay stamp; later presence updates do not." },
+  { id: "PEP-07", ...pep("defaults"), level: "MUST", statement: "PEP nodes default to the presence access model and on_sub_and_presence, and access is recalculated when presence subscriptions change." },
+
+  // XEP-0115 1.6.0
+  { id: "CAPS-01", ...caps("protocol"), level: "MUST", statement: "Capabilities go in presence as <c/> with hash, node and ver." },
+  { id: "CAPS-02", ...caps("ver-gen"), level: "MUST", statement: "ver is the base64 hash of identities, features and extended forms, each sorted by octets, in the order and syntax XEP-0115 5.1 gives." },
+  { id: "CAPS-03", ...caps("ver-proc"), level: "MUST", statement: "A disco#info answer for node#ver is cached for every JID only when well-formed and hashing to ver; under an unknown hash, for that JID alone; a mismatch is never used." },
+
+  // XEP-0114 1.6
+  { id: "COMP-01", ...comp("concepts"), level: "definition", statement: "A component connects to the server (jabber:component:accept) and authenticates with <handshake/>, not SASL." },
+  { id: "COMP-02", ...comp("proto"), level: "definition", statement: "The 'to' of the component's stream header is the component's own domain, which the server must serve." },
+  { id: "COMP-03", ...comp("proto"), level: "MUST", statement: "For a domain it serves, the server answers with a stream header in the same namespace, from that domain, with a stream id." },
+  { id: "COMP-04", ...comp("proto"), level: "MUST", statement: "A domain the server does not serve is refused with a stream error such as host-unknown, after the server's own header." },
+  { id: "COMP-05", ...comp("proto"), level: "MUST", statement: "A stream in a namespace the server does not support is refused with invalid-namespace." },
+  { id: "COMP-06", ...comp("proto"), level: "MUST", statement: "The handshake is the lowercase hex SHA-1 of the stream id followed by the shared secret." },
+  { id: "COMP-07", ...comp("proto"), level: "MUST / SHOULD", statement: "A wrong handshake closes the stream and the connection, preferably after a not-authorized stream error." },
+  { id: "COMP-08", ...comp("proto"), level: "MUST", statement: "A correct handshake is answered with an empty <handshake/>." },
+  { id: "COMP-09", ...comp("proto"), level: "MUST", statement: "Every stanza a component sends carries both from and to." },
+  { id: "COMP-10", ...comp("proto"), level: "MUST", statement: "A component's stanzas come from its own domain; any local part or resource at it is allowed." },
+  { id: "COMP-11", ...comp("proto"), level: "definition", statement: "The server routes stanzas for the component's domain, and any JID at it, down the component's stream, from and to unchanged." },
+  { id: "COMP-12", ...comp("proto"), level: "interpretation", statement: "A foreign or missing from ends the stream with invalid-from, a missing to bounces with bad-request, data before the handshake gets not-authorized." },
 
   // Preconditions from the core RFCs
   { id: "RFC6120-features", ...from(RFC6120, "section-4.3.2"), level: "MUST", statement: "After its response stream header the server sends <stream:features/>, empty if it has nothing to offer." },

@@ -1,8 +1,9 @@
 // What every part of the running server shares: configuration, faults, the hook bus,
 // the shared services modules use instead of each other (accounts and rosters,
-// sessions, disco features), and the timers stop() must cancel.
+// sessions, components, disco features), and the timers stop() must cancel.
 import type { SecureContext } from "node:tls";
 import type { Mechanism } from "./sasl.js";
+import type { Components } from "./components.js";
 import type { Faults } from "./faults.js";
 import type { HookBus } from "./hooks.js";
 import type { Rosters } from "./rosters.js";
@@ -22,6 +23,8 @@ export interface ServerConfig {
   admins: string[];
   /** SASL mechanisms offered, strongest first; -PLUS ones only where the connection can bind. */
   sasl: Mechanism[];
+  /** XEP-0114 components: the shared secret of each component domain (lower case). */
+  components: ReadonlyMap<string, string>;
 }
 
 export interface ServerContext {
@@ -30,9 +33,12 @@ export interface ServerContext {
   readonly store: Store;
   readonly sessions: Sessions;
   readonly rosters: Rosters;
+  readonly components: Components;
   readonly hooks: HookBus;
   /** disco#info features modules add: of the domain, and of every account (answered by the server). */
   readonly features: { readonly host: Set<string>; readonly account: Set<string> };
+  /** disco#info identities modules add to every account besides account/registered (PEP's pubsub/pep). */
+  readonly accountIdentities: Array<{ category: string; type: string; name?: string }>;
   readonly timers: Timers;
   readonly secureContext: SecureContext;
   /** False when nobody listens, so per-element traces are not even formatted. */

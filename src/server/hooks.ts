@@ -6,6 +6,7 @@ import type { Element } from "../xmpp/element.js";
 import type { Jid } from "./jid.js";
 import type { ClientLink, Session } from "./session.js";
 import type { EndReason } from "./sessions.js";
+import type { RosterItem } from "./store.js";
 
 /** A client stream as modules see it before and after binding. */
 export interface StreamHost extends ClientLink {
@@ -29,6 +30,8 @@ export interface IqEvent {
   session: Session | undefined;
   /** Where it was addressed. */
   to: Jid | undefined;
+  /** Runs `fn` once the reply is sent: what must follow it (a pubsub notification after a publish result). */
+  afterReply(fn: () => void): void;
 }
 
 /** Every event, by name; `iq-get/host/urn:xmpp:ping:ping` names an iq by type, addressee and payload. */
@@ -66,6 +69,22 @@ export interface Events {
   "account-removing": { jid: Jid };
   /** Collects disco#items of the domain (`node` when asked for one). */
   "disco-items": { session: Session | undefined; node: string | undefined; items: Element[] };
+  /** An iq result or error addressed to the server itself: the answer to a request a module sent. */
+  "iq-response": { iq: Element };
+  /** A message to a local account's bare JID, before delivery. Claim it to consume it (a PEP owner's form). */
+  "message/bare": { el: Element; to: Jid };
+  /** A stanza to another domain that no component serves (`pubsub.<domain>`). Claim it to serve that domain. */
+  "service-stanza": { el: Element; to: Jid };
+  /** A roster item changed (subscription, groups, ask) or was removed (`item` undefined). */
+  "roster-changed": { username: string; jid: string; item: RosterItem | undefined };
+  /** Available presence from a client, after its broadcast; `initial` when the session was unavailable before. */
+  "presence-available": { session: Session; el: Element; initial: boolean };
+  /** A session that was available became unavailable (unavailable presence, or its end). */
+  "presence-unavailable": { session: Session };
+  /** Asks for the XEP-0115 features of a session's client. Claim it with a ReadonlySet<string>. */
+  "caps-features": { session: Session };
+  /** The XEP-0115 features of a session's client became known or changed (verified, or reused from the cache). */
+  "caps-changed": { session: Session; features: ReadonlySet<string> };
 }
 
 type Handler<E> = (event: E) => unknown;

@@ -4,11 +4,13 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { createSecureContext, TLSSocket, type SecureContext } from "node:tls";
 import { makeCertificate } from "./certificate.js";
+import { ComponentConnection, hookComponents } from "./component-connection.js";
+import { Components } from "./components.js";
 import { Connection, hookCoreIq } from "./connection.js";
 import { Timers, type ServerConfig, type ServerContext } from "./context.js";
 import { Faults } from "./faults.js";
 import { HookBus } from "./hooks.js";
-import { validUsername } from "./jid.js";
+import { parseJid, validUsername } from "./jid.js";
 import { MODULES } from "./modules/index.js";
 import { Rosters } from "./rosters.js";
 import { MECHANISMS, checkMechanisms } from "./sasl.js";
@@ -46,6 +48,10 @@ export interface ServerOptions {
   maxHandshakes?: number;
   /** Time a connection has from TCP accept to SASL success (default 30000 ms), then connection-timeout. */
   handshakeTimeoutMs?: number;
+  /** XEP-0114 components (jabber:component:accept), each a domain and its shared secret. */
+  components?: Array<{ name: string; secret: string }>;
+  /** Port of the component listener (default: an ephemeral one); it listens only when components are configured. */
+  componentPort?: number;
   log?: (line: string) => void;
 }
 
@@ -53,6 +59,8 @@ export interface RunningServer {
   host: string;
   port: number;
   directTlsPort?: number;
+  /** Where XEP-0114 components connect, when any are configured. */
+  componentPort?: number;
   domain: string;
   certificatePem: string;
   faults: ReadonlySet<string>;
@@ -76,6 +84,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   for (const u of opts.users ?? []) addUser(u.username, u.password);
   const admins = (opts.admins ?? []).map((a) => a.toLowerCase());
   for (const a of admins) if (!validUsername(a)) throw new Error(`invalid admin username ${JSON.stringify(a)}`);
+  const components = componentSecrets(opts.components ?? [], domain);
 
   const ctx = new ServerState(
     {
@@ -88,6 +97,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       registration: opts.registration ?? true,
       admins,
       sasl,
+      components,
     },
     faults,
     store,
@@ -133,12 +143,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     direct = createServer(accept(true));
     directTlsPort = await listen(direct, host, 0, ctx);
   }
-  ctx.log(`listening on ${host}:${port}${directTlsPort ? ` (direct TLS ${directTlsPort})` : ""} for ${domain}`);
+  const componentConnections = new Set<ComponentConnection>();
+  let componentListener: Server | undefined;
+  let componentPort: number | undefined;
+  if (components.size > 0) {
+    componentListener = createServer((socket) => componentConnections.add(new ComponentConnection(ctx, socket, (c) => componentConnections.delete(c))));
+    componentPort = await listen(componentListener, host, opts.componentPort ?? 0, ctx);
+  }
+  ctx.log(`listening on ${host}:${port}${directTlsPort ? ` (direct TLS ${directTlsPort})` : ""}${componentPort ? ` (components ${componentPort})` : ""} for ${domain}`);
 
   return {
     host,
     port,
     ...(directTlsPort !== undefined ? { directTlsPort } : {}),
+    ...(componentPort !== undefined ? { componentPort } : {}),
     domain,
     certificatePem: certificate.cert,
     faults: faults.names,
@@ -146,9 +164,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     load: () => limits.load,
     async stop() {
       ctx.sessions.endAll();
-      const closed = [plain, direct].filter((s): s is Server => s !== undefined).map((s) => new Promise<void>((r) => s.close(() => r())));
+      const closed = [plain, direct, componentListener].filter((s): s is Server => s !== undefined).map((s) => new Promise<void>((r) => s.close(() => r())));
       for (const c of connections) c.destroy();
       connections.clear();
+      for (const c of componentConnections) c.destroy();
+      componentConnections.clear();
       ctx.timers.clear();
       await Promise.all(closed);
     },
@@ -159,7 +179,9 @@ class ServerState implements ServerContext {
   readonly hooks = new HookBus();
   readonly sessions: Sessions;
   readonly rosters: Rosters;
+  readonly components: Components;
   readonly features = { host: new Set<string>(), account: new Set<string>() };
+  readonly accountIdentities: Array<{ category: string; type: string; name?: string }> = [];
   readonly timers = new Timers();
   readonly logging: boolean;
 
@@ -172,14 +194,28 @@ class ServerState implements ServerContext {
   ) {
     this.logging = sink !== undefined;
     this.sessions = new Sessions(this.hooks, config.domain, (line) => this.log(line));
-    this.rosters = new Rosters(store, this.sessions, config.domain);
+    this.rosters = new Rosters(store, this.sessions, config.domain, this.hooks);
+    this.components = new Components(config.components);
     hookCoreIq(this);
+    hookComponents(this);
     for (const module of MODULES) module.load(this);
   }
 
   log(line: string): void {
     this.sink?.(line);
   }
+}
+
+/** Component domains, checked: a domain of its own (not this server's), each configured once. */
+function componentSecrets(list: Array<{ name: string; secret: string }>, domain: string): Map<string, string> {
+  const secrets = new Map<string, string>();
+  for (const { name, secret } of list) {
+    const jid = parseJid(name);
+    if (!jid || jid.local || jid.resource || jid.domain === domain) throw new Error(`invalid component name ${JSON.stringify(name)}: expected a domain other than ${domain}`);
+    if (secrets.has(jid.domain)) throw new Error(`component ${jid.domain} is configured twice`);
+    secrets.set(jid.domain, secret);
+  }
+  return secrets;
 }
 
 function listen(server: Server, host: string, port: number, ctx: ServerContext): Promise<number> {

@@ -1,9 +1,11 @@
 // Rosters as a service of the core (like Prosody's rostermanager): the roster and the
 // presence modules both change items, and every change is pushed to the account's
-// resources (RFC 6121 2.1.6).
+// resources (RFC 6121 2.1.6) and announced on the bus (`roster-changed`: PEP
+// recalculates access from it).
 import { xml, type Element } from "../xmpp/element.js";
 import { NS } from "../xmpp/ns.js";
 import { newId } from "../xmpp/builders.js";
+import type { HookBus } from "./hooks.js";
 import type { Sessions } from "./sessions.js";
 import type { RosterItem, Store, Subscription } from "./store.js";
 
@@ -23,6 +25,7 @@ export class Rosters {
     private readonly store: Store,
     private readonly sessions: Sessions,
     private readonly domain: string,
+    private readonly hooks: HookBus,
   ) {}
 
   items(username: string): Map<string, RosterItem> {
@@ -47,12 +50,13 @@ export class Rosters {
     this.push(username, jid);
   }
 
-  /** A roster push of `jid` (its current item, or a removal) to every resource of the user. */
+  /** A roster push of `jid` (its current item, or a removal) to every resource of the user, then the event. */
   private push(username: string, jid: string): void {
     const item = this.store.roster(username).get(jid);
     const el = item ? itemElement(item) : xml("item", { jid, subscription: "remove" });
     for (const s of this.sessions.of(`${username}@${this.domain}`)) {
       this.sessions.deliver(s, xml("iq", { type: "set", id: newId("push"), to: s.jid.full }, xml("query", { xmlns: NS.roster }, el)));
     }
+    this.hooks.fireAll("roster-changed", { username, jid, item });
   }
 }

@@ -1,7 +1,8 @@
 // Stanza routing (RFC 6120 10, RFC 6121 8): full JIDs to their session, messages to
 // a bare JID by availability, presence and iq requests to the modules that hooked
-// them on the bus (`presence/...`, `iq-get/host/urn:xmpp:ping:ping`), anything else
-// bounced.
+// them on the bus (`presence/...`, `iq-get/host/urn:xmpp:ping:ping`), other domains to
+// the XEP-0114 component serving them or to the module serving them
+// (`service-stanza`), anything else bounced.
 import type { Element } from "../xmpp/element.js";
 import type { StanzaCondition } from "../xmpp/ns.js";
 import type { ServerContext } from "./context.js";
@@ -11,6 +12,11 @@ import { answerable, errorFor, type ErrorType } from "./replies.js";
 import type { Session } from "./session.js";
 
 const IQ_TYPES = new Set(["get", "set", "result", "error"]);
+
+/** An iq every receiver can answer: a known type and an id (RFC 6120 8.2.3). */
+export function wellFormedIq(el: Element): boolean {
+  return IQ_TYPES.has(el.attrs.type ?? "") && el.attrs.id !== undefined;
+}
 
 /** Sends an error reply for `el` unless it must not be answered; true when one was sent. */
 export function bounce(ctx: ServerContext, el: Element, type: ErrorType, condition: StanzaCondition, text?: string): boolean {
@@ -32,12 +38,17 @@ export function routeFromClient(ctx: ServerContext, session: Session, el: Elemen
     case "presence":
       return ctx.hooks.fire("presence/outgoing", { session, el }) === true;
     case "iq": {
-      if (!IQ_TYPES.has(el.attrs.type ?? "") || el.attrs.id === undefined) return bounce(ctx, el, "modify", "bad-request");
+      if (!wellFormedIq(el)) return bounce(ctx, el, "modify", "bad-request");
       if (to && to.full !== ctx.config.domain && to.full !== session.jid.bare) return route(ctx, el);
-      if (!answerable(el)) return false;
-      const reply = requestToModules(ctx, el, session, to, to?.local ? "self" : "host");
-      ctx.sessions.deliver(session, reply);
-      return reply.attrs.type === "error";
+      if (!answerable(el)) {
+        // The answer to a request the server sent (a caps query) comes back to the domain.
+        if (!to || to.full === ctx.config.domain) ctx.hooks.fire("iq-response", { iq: el });
+        return false;
+      }
+      const answer = requestToModules(ctx, el, session, to, to?.local ? "self" : "host");
+      ctx.sessions.deliver(session, answer.reply);
+      answer.then();
+      return answer.reply.attrs.type === "error";
     }
     default:
       // A message without `to` is for the sender's own account (RFC 6120 10.3).
@@ -50,9 +61,8 @@ export function routeFromClient(ctx: ServerContext, session: Session, el: Elemen
 export function route(ctx: ServerContext, el: Element): boolean {
   const to = parseJid(el.attrs.to ?? "");
   if (!to) return false;
-  if (to.domain !== ctx.config.domain) return bounce(ctx, el, "cancel", "remote-server-not-found");
-  // Stanzas to the domain from elsewhere than a client (results, errors, presence) end here.
-  if (!to.local) return false;
+  if (to.domain !== ctx.config.domain) return toOtherDomain(ctx, el, to);
+  if (!to.local) return toServer(ctx, el, to);
   if (!ctx.store.hasUser(to.local)) return el.name === "presence" ? false : bounce(ctx, el, "cancel", "service-unavailable");
   if (el.name === "presence") {
     ctx.hooks.fire("presence/inbound", { el, to });
@@ -70,9 +80,42 @@ export function route(ctx: ServerContext, el: Element): boolean {
   return el.name === "iq" ? accountIq(ctx, el, to) : messageToBare(ctx, el, to);
 }
 
+/**
+ * A configured component's domain is one this server serves (RFC 6120 10.5), not a
+ * remote domain (10.4): nothing is resolved or dialled for it, so remote-server-not-found
+ * would be wrong. While the component is not connected its service is unavailable, for
+ * now: service-unavailable of type wait (retry later), as Prosody answers.
+ */
+function toOtherDomain(ctx: ServerContext, el: Element, to: Jid): boolean {
+  if (ctx.components.configured(to.domain)) {
+    const link = ctx.components.link(to.domain);
+    if (link) {
+      link.write(el);
+      return false;
+    }
+    return el.name === "presence" ? false : bounce(ctx, el, "wait", "service-unavailable", `${to.domain} is not connected`);
+  }
+  if (ctx.hooks.fire("service-stanza", { el, to })) return false;
+  return bounce(ctx, el, "cancel", "remote-server-not-found");
+}
+
+/** A stanza to the domain from elsewhere than a client session (a component): requests are answered. */
+function toServer(ctx: ServerContext, el: Element, to: Jid): boolean {
+  if (el.name !== "iq") return false;
+  if (!answerable(el)) {
+    ctx.hooks.fire("iq-response", { iq: el });
+    return false;
+  }
+  const answer = requestToModules(ctx, el, undefined, to, "host");
+  route(ctx, answer.reply);
+  answer.then();
+  return answer.reply.attrs.type === "error";
+}
+
 function messageToBare(ctx: ServerContext, el: Element, to: Jid): boolean {
   const type = el.attrs.type ?? "normal";
   if (type === "error") return false;
+  if (ctx.hooks.fire("message/bare", { el, to })) return false;
   if (type === "groupchat") return bounce(ctx, el, "cancel", "service-unavailable");
   const targets = ctx.sessions.messageTargets(to.bare);
   if (targets.length === 0) return type === "headline" ? false : bounce(ctx, el, "cancel", "service-unavailable");
@@ -83,19 +126,30 @@ function messageToBare(ctx: ServerContext, el: Element, to: Jid): boolean {
 /** An iq to another account's bare JID, answered by the server on its behalf. */
 function accountIq(ctx: ServerContext, iq: Element, to: Jid): boolean {
   if (!answerable(iq)) return false;
-  const reply = requestToModules(ctx, iq, undefined, to, "bare");
-  route(ctx, reply);
-  return reply.attrs.type === "error";
+  const answer = requestToModules(ctx, iq, undefined, to, "bare");
+  route(ctx, answer.reply);
+  answer.then();
+  return answer.reply.attrs.type === "error";
+}
+
+/** A reply, and what must follow it once it is sent. */
+interface Answer {
+  reply: Element;
+  then(): void;
 }
 
 /**
  * An iq get/set for the server to answer: exactly one payload, handed to the module
  * that hooked its type, addressee and payload; service-unavailable when none did.
  */
-function requestToModules(ctx: ServerContext, iq: Element, session: Session | undefined, to: Jid | undefined, scope: "host" | "self" | "bare"): Element {
+function requestToModules(ctx: ServerContext, iq: Element, session: Session | undefined, to: Jid | undefined, scope: "host" | "self" | "bare"): Answer {
+  const after: Array<() => void> = [];
+  const then = () => {
+    for (const fn of after) fn();
+  };
   const payloads = iq.getChildElements();
-  if (payloads.length !== 1) return errorFor(iq, "modify", "bad-request", "an iq get/set has exactly one child");
+  if (payloads.length !== 1) return { reply: errorFor(iq, "modify", "bad-request", "an iq get/set has exactly one child"), then };
   const type = iq.attrs.type as "get" | "set";
-  const reply = ctx.hooks.fire(iqEventName(type, scope, payloads[0]!), { iq, session, to });
-  return (reply as Element | undefined) ?? errorFor(iq, "cancel", "service-unavailable");
+  const reply = ctx.hooks.fire(iqEventName(type, scope, payloads[0]!), { iq, session, to, afterReply: (fn) => after.push(fn) });
+  return { reply: (reply as Element | undefined) ?? errorFor(iq, "cancel", "service-unavailable"), then };
 }

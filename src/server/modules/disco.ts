@@ -1,6 +1,6 @@
 // XEP-0030 for the domain (identity server/im and the features modules added) and
-// for accounts, answered by the server on their behalf (account/registered);
-// items of the domain are collected from modules on the bus.
+// for accounts, answered by the server on their behalf (account/registered and the
+// identities modules added); items of the domain are collected from modules on the bus.
 import { xml } from "../../xmpp/element.js";
 import { NS } from "../../xmpp/ns.js";
 import type { ServerContext } from "../context.js";
@@ -41,6 +41,7 @@ function accountInfo(ctx: ServerContext, { iq }: IqEvent) {
       "query",
       { xmlns: NS.discoInfo },
       xml("identity", { category: "account", type: "registered" }),
+      ...ctx.accountIdentities.map((i) => xml("identity", i)),
       ...[...ctx.features.account].map((v) => xml("feature", { var: v })),
     ),
   );

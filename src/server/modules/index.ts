@@ -3,16 +3,18 @@
 import { CORE_FAULTS } from "../core-faults.js";
 import type { FaultSpec, ServerModule } from "../module.js";
 import adminCommands from "./admin-commands.js";
+import caps from "./caps.js";
 import csi from "./csi.js";
 import disco from "./disco.js";
 import legacySession from "./legacy-session.js";
 import ping from "./ping.js";
 import presence from "./presence.js";
+import pubsub from "./pubsub/index.js";
 import register from "./register.js";
 import roster from "./roster.js";
 import sm from "./sm/index.js";
 
-export const MODULES: readonly ServerModule[] = [disco, ping, roster, register, legacySession, sm, csi, presence, adminCommands];
+export const MODULES: readonly ServerModule[] = [disco, ping, roster, register, legacySession, sm, csi, presence, caps, pubsub, adminCommands];
 
 /** Every fault switch, by name, with the rules it breaks: the core's and each module's. */
 export const FAULTS: Readonly<Record<string, FaultSpec>> = Object.assign({ ...CORE_FAULTS }, ...MODULES.map((m) => m.faults));

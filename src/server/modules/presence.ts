@@ -1,6 +1,8 @@
 // RFC 6121 presence: broadcast to subscribers and the account's other resources,
 // probes on initial presence, directed presence, unavailable on session end, and
 // the four subscription stanzas updating both rosters (through the core's rosters).
+// Other modules learn of availability from `presence-available` and
+// `presence-unavailable` (caps reads the client's <c/>, PEP sends last items).
 import clone from "ltx/lib/clone.js";
 import { xml, type Element } from "../../xmpp/element.js";
 import type { ServerContext } from "../context.js";
@@ -77,9 +79,11 @@ function presenceFromClient(ctx: ServerContext, session: Session, el: Element): 
     return route(ctx, el);
   }
   if (type === "unavailable") {
+    const was = session.available;
     announce(ctx, session, el);
     session.presence = null;
     directedOf(session).clear();
+    if (was) ctx.hooks.fireAll("presence-unavailable", { session });
     return false;
   }
   const initial = !session.available;
@@ -87,6 +91,7 @@ function presenceFromClient(ctx: ServerContext, session: Session, el: Element): 
   session.priority = Number.parseInt(el.getChildText("priority") ?? "0", 10) || 0;
   announce(ctx, session, el);
   if (initial) welcome(ctx, session);
+  ctx.hooks.fireAll("presence-available", { session, el, initial });
   return false;
 }
 
@@ -152,9 +157,11 @@ function welcome(ctx: ServerContext, session: Session): void {
 
 /** The session is over: unavailable to everyone who saw it available. */
 function endPresence(ctx: ServerContext, session: Session): void {
-  if (session.available || directedOf(session).size) announce(ctx, session, xml("presence", { type: "unavailable" }));
+  const was = session.available;
+  if (was || directedOf(session).size) announce(ctx, session, xml("presence", { type: "unavailable" }));
   session.presence = null;
   directedOf(session).clear();
+  if (was) ctx.hooks.fireAll("presence-unavailable", { session });
 }
 
 /**
