@@ -1,4 +1,5 @@
 // `run`: against --target, or against the embedded reference server started for the run.
+import { randomBytes } from "node:crypto";
 import { AdminAccounts, GivenAccounts, RegisteringAccounts, type AccountSource } from "../harness/accounts.js";
 import type { ComponentProfile } from "../harness/component.js";
 import { defaultTlsMode, type Account, type TargetProfile, type TlsMode } from "../harness/target.js";
@@ -153,10 +154,14 @@ async function embedded(args: RunArgs, accounts: Account[]): Promise<Setup> {
   const ca = args.ca ? readCa(args.ca) : undefined;
   const tls = args.tls ?? "plain";
   const smQueueLimit = args.smQueueLimit === undefined ? EMBEDDED_SM_QUEUE_LIMIT : positiveInt("--sm-queue-limit", args.smQueueLimit);
+  const domain = args.domain ?? "localhost";
+  // The component the tests that need one attach as, with a secret made for this run.
+  const component = { name: `component.${domain}`, secret: randomBytes(12).toString("hex") };
   const server = await startServer({
     host: "127.0.0.1",
     port: 0,
-    domain: args.domain ?? "localhost",
+    domain,
+    components: [component],
     users: admin ? [...accounts, admin] : accounts,
     ...(admin ? { admins: [admin.username] } : {}),
     faults,
@@ -186,6 +191,7 @@ async function embedded(args: RunArgs, accounts: Account[]): Promise<Setup> {
     summary: { host: target.host, port, domain: target.domain, tls: target.tls, embedded: true, faults: [...server.faults] },
     accounts: admin ? new AdminAccounts(target, admin) : args.register || accounts.length === 0 ? new RegisteringAccounts(target) : new GivenAccounts(accounts),
     smQueueLimit,
+    component: { host: server.host, port: server.componentPort!, domain: component.name, secret: component.secret, serverDomain: server.domain },
     stop: () => server.stop(),
   };
 }
