@@ -39,6 +39,8 @@ export interface ServerContext {
   readonly features: { readonly host: Set<string>; readonly account: Set<string> };
   /** disco#info identities modules add to every account besides account/registered (PEP's pubsub/pep). */
   readonly accountIdentities: Array<{ category: string; type: string; name?: string }>;
+  /** The server's own identity in disco#info (and so in the caps it advertises). */
+  readonly identity: { category: string; type: string; name: string };
   readonly timers: Timers;
   readonly secureContext: SecureContext;
   /** False when nobody listens, so per-element traces are not even formatted. */

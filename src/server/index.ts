@@ -182,6 +182,7 @@ class ServerState implements ServerContext {
   readonly components: Components;
   readonly features = { host: new Set<string>(), account: new Set<string>() };
   readonly accountIdentities: Array<{ category: string; type: string; name?: string }> = [];
+  readonly identity = { category: "server", type: "im", name: "xmpp-conformance reference server" };
   readonly timers = new Timers();
   readonly logging: boolean;
 

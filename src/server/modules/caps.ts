@@ -6,12 +6,15 @@
 // used for that JID alone; never used when it does not match. Other modules ask for a
 // session's features with `caps-features` and hear of new ones from `caps-changed`.
 import { newId } from "../../xmpp/builders.js";
-import { capsVer, isKnownCapsHash, readDiscoInfo } from "../../xmpp/caps.js";
+import { capsElement, capsVer, isKnownCapsHash, readDiscoInfo } from "../../xmpp/caps.js";
 import { xml, type Element } from "../../xmpp/element.js";
 import { NS } from "../../xmpp/ns.js";
 import type { ServerContext } from "../context.js";
 import { defineModule } from "../module.js";
 import type { Session } from "../session.js";
+
+/** The node of the server's own caps (its "software URI"). */
+const SERVER_CAPS_NODE = "https://xmpp-conformance.invalid/server";
 
 /** How long a client has to answer the disco#info query. */
 const QUERY_TIMEOUT_MS = 10_000;
@@ -50,6 +53,10 @@ export default defineModule({
     },
   },
   load(ctx) {
+    // XEP-0115 6.3: the server's own caps in its stream features (the header carries `from`).
+    ctx.hooks.on("stream-features", ({ features }) => {
+      features.push(capsElement(SERVER_CAPS_NODE, { identities: [ctx.identity], features: [...ctx.features.host], forms: [] }));
+    });
     /** Verified answers by hash and ver: the only cache shared by all JIDs. */
     const verified = new Map<string, ReadonlySet<string>>();
     const queries = new Map<string, Query>();

@@ -28,7 +28,7 @@ function serverInfo(ctx: ServerContext, { iq }: IqEvent) {
     xml(
       "query",
       { xmlns: NS.discoInfo, node: iq.getChild("query")?.attrs.node },
-      xml("identity", { category: "server", type: "im", name: "xmpp-conformance reference server" }),
+      xml("identity", ctx.identity),
       ...[...ctx.features.host].map((v) => xml("feature", { var: v })),
     ),
   );
