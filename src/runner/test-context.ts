@@ -41,6 +41,16 @@ export class TestContext {
   }
 
   /**
+   * The account with administrative rights on the target's services (`--service-admin`),
+   * if any: tests use it to create pubsub nodes where the target lets only admins do so.
+   * Tests share it, so it is not leased: a test leaves it as it found it by undoing what
+   * it made (onCleanup).
+   */
+  get serviceAdmin(): Account | undefined {
+    return this.run.options.serviceAdmin;
+  }
+
+  /**
    * `n` distinct accounts that no other running test holds; skips the test when
    * provisioning cannot give that many. A test takes its accounts once.
    */
