@@ -109,6 +109,51 @@ const RFC6121 = {
   },
 } satisfies Document;
 
+const XEP0060 = {
+  spec: "XEP-0060",
+  version: "1.30.0",
+  url: "https://xmpp.org/extensions/xep-0060.html",
+  sections: {
+    events: ["4.3", "Event Types"],
+    "entity-discoveritems": ["5.5", "Discover Items for a Node"],
+    "entity-subscriptions": ["5.6", "Retrieve Subscriptions"],
+    "subscriber-subscribe": ["6.1", "Subscribe to a Node"],
+    "subscriber-subscribe-request": ["6.1.1", "Request"],
+    "subscriber-subscribe-error": ["6.1.3", "Error Cases"],
+    "subscriber-subscribe-multi": ["6.1.6", "Multiple Subscriptions"],
+    "subscriber-subscribe-last": ["6.1.7", "Receiving the Last Published Item"],
+    "subscriber-unsubscribe": ["6.2", "Unsubscribe from a Node"],
+    "publisher-publish-success": ["7.1.2", "Success Case"],
+    "impl-subchange": ["13.14", "Notification of Subscription State Changes"],
+  },
+} satisfies Document;
+
+const XEP0163 = {
+  spec: "XEP-0163",
+  version: "1.2.2",
+  url: "https://xmpp.org/extensions/xep-0163.html",
+  sections: {
+    publish: ["3", "Publishing Events"],
+    "notify-autosubscribe": ["4.1", "Automatic Subscriptions"],
+    "notify-filterednotifications": ["4.2", "Notification Filtering"],
+    "notify-addressing": ["4.3.1", "Addressing"],
+    "notify-when": ["4.3.3", "When to Generate Notifications"],
+    defaults: ["5", "Recommended Defaults"],
+    "support-owner": ["6.1", "Account Owner Service Discovery"],
+  },
+} satisfies Document;
+
+const XEP0115 = {
+  spec: "XEP-0115",
+  version: "1.6.0",
+  url: "https://xmpp.org/extensions/xep-0115.html",
+  sections: {
+    protocol: ["4", "Protocol"],
+    "ver-gen": ["5.1", "Generation Method"],
+    "ver-proc": ["5.4", "Processing Method"],
+  },
+} satisfies Document;
+
 /** The part of a rule that names where it comes from, checked against the document's sections. */
 function from<D extends Document>(doc: D, anchor: keyof D["sections"] & string): Pick<Rule, "spec" | "version" | "section" | "sectionTitle" | "url"> {
   const [section, sectionTitle] = doc.sections[anchor]!;
@@ -117,6 +162,9 @@ function from<D extends Document>(doc: D, anchor: keyof D["sections"] & string):
 
 const sm3 = (anchor: keyof typeof XEP0198.sections) => from(XEP0198, anchor);
 const sm1 = (anchor: keyof typeof XEP0198_DRAFT.sections) => from(XEP0198_DRAFT, anchor);
+const ps = (anchor: keyof typeof XEP0060.sections) => from(XEP0060, anchor);
+const pep = (anchor: keyof typeof XEP0163.sections) => from(XEP0163, anchor);
+const caps = (anchor: keyof typeof XEP0115.sections) => from(XEP0115, anchor);
 
 export const SPECS: readonly Spec[] = [
   {
@@ -134,6 +182,27 @@ export const SPECS: readonly Spec[] = [
     note: "The draft of 2009-03-30 (`urn:xmpp:sm:1`), with `u`/`h` sequence numbers instead of stanza counts. Its rules have no IDs of their own; this project numbers them SM1-01 to SM1-08 (see [rules-addendum.md](rules-addendum.md)).",
   },
   {
+    spec: "XEP-0060",
+    version: "1.30.0",
+    title: "Publish-Subscribe",
+    url: XEP0060.url,
+    note: "The pubsub suite's rules for a pubsub service and for PEP, which is XEP-0060 on every account. The suite follows the scenarios of XEP-0207 (XMPP Eventing via Pubsub, a humorous XEP with no requirements of its own): presence, subscriptions, groupchat and one-to-one messaging as pubsub. Interpretations in [rules-addendum.md](rules-addendum.md).",
+  },
+  {
+    spec: "XEP-0163",
+    version: "1.2.2",
+    title: "Personal Eventing Protocol",
+    url: XEP0163.url,
+    note: "PEP: every account a virtual pubsub service, subscriptions and notification filtering derived from presence and entity capabilities.",
+  },
+  {
+    spec: "XEP-0115",
+    version: "1.6.0",
+    title: "Entity Capabilities",
+    url: XEP0115.url,
+    note: "What a server does with the caps of a contact's presence (the `+notify` features of PEP), and the caps it advertises itself.",
+  },
+  {
     spec: "RFC 6120",
     title: "XMPP Core",
     url: RFC6120.url,
@@ -143,7 +212,7 @@ export const SPECS: readonly Spec[] = [
     spec: "RFC 6121",
     title: "XMPP Instant Messaging and Presence",
     url: RFC6121.url,
-    note: "Preconditions of the tests in which a contact watches presence (SM-23, SM-25), which first subscribe two accounts to each other; no test declares them.",
+    note: "Preconditions of the tests in which a contact watches presence (SM-23, SM-25) or gets PEP notifications, which first subscribe two accounts to each other; no test declares them.",
   },
 ];
 
@@ -197,6 +266,34 @@ export const RULES: readonly Rule[] = [
   { id: "SM1-06", ...sm1("resumption"), level: "MAY / MUST NOT", statement: "An h on <resumed/> is the last sequence number the client sent on the old stream, and is left out when there is none." },
   { id: "SM1-07", ...sm1("acking"), level: "MUST", statement: "The u values a sender puts on its successive <r/> elements strictly increase." },
   { id: "SM1-08", ...sm1("resumption"), level: "SHOULD", statement: "After a resumption each side re-sends the stanzas its peer had not acknowledged, going by the peer's last acknowledged number." },
+
+  // XEP-0060 1.30.0: subscriptions
+  { id: "PS-01", ...ps("subscriber-subscribe-request"), level: "MUST / SHOULD", statement: "A subscribe request is an iq set with one <subscribe/> naming the jid to subscribe (required) and the node; the service checks at least that the jid's bare JID is the requester's." },
+  { id: "PS-02", ...ps("subscriber-subscribe"), level: "MUST", statement: "A subscribe that succeeds gets <subscription node jid subscription/> (subscribed, pending or unconfigured); on an authorize node it is pending and the owner gets a subscribe_authorization form with a pubsub#allow field, whose submission (echoing the message id) decides, while a cancelled form leaves the request pending." },
+  { id: "PS-03", ...ps("subscriber-subscribe-error"), level: "MUST / SHOULD", statement: "A refused subscribe carries the error of its case: JID mismatch bad-request (+invalid-jid), presence model not-authorized (+presence-subscription-required), roster model not-authorized (+not-in-roster-group), whitelist not-allowed + closed-node, already pending not-authorized + pending-subscription, outcast forbidden, no such node item-not-found." },
+  { id: "PS-04", ...ps("subscriber-subscribe-multi"), level: "MUST", statement: "Where one JID has one subscription per node, subscribing again is no error and returns the current subscription state; where it may have several, each has its own SubID, unique for the node and JID." },
+  { id: "PS-05", ...ps("subscriber-subscribe-last"), level: "MAY / SHOULD / MUST", statement: "A new subscriber may be sent the last published item, stamped with urn:xmpp:delay; a service that does so by default advertises pubsub#last-published, so where it is advertised the item is expected." },
+  { id: "PS-06", ...ps("subscriber-unsubscribe"), level: "MUST / SHOULD", statement: "<unsubscribe node jid/> succeeds with an iq result (which may carry subscription='none') and ends the notifications; a JID that is not subscribed gets an error, preferably unexpected-request + not-subscribed, and a missing node item-not-found." },
+  { id: "PS-07", ...ps("entity-subscriptions"), level: "MUST / SHOULD", statement: "<subscriptions/>, for the service or one node, lists every subscription of the requester's bare JID as <subscription node jid subscription/>, or is empty; a service without it answers feature-not-implemented + unsupported feature='retrieve-subscriptions'." },
+  { id: "PS-08", ...ps("impl-subchange"), level: "SHOULD / MUST", statement: "When a subscription is approved, denied or cancelled the service should tell the subscribed JID with <event><subscription node jid subscription/></event>; a service that does advertises pubsub#subscription-notifications." },
+  // events and notifications
+  { id: "PS-09", ...ps("events"), level: "definition / MUST", statement: "<event/> carries one kind: items (item or retract), purge, delete, configuration or subscription. A purge sends each subscriber one <purge/> and no retracts, a node deletion sends every subscriber <delete/>, a retract with notify='true' sends <retract/>, and with notify_config a configuration change sends <configuration/>." },
+  { id: "PS-10", ...ps("publisher-publish-success"), level: "MUST / SHOULD / MUST", statement: "A publish sends each entity entitled to it exactly one notification, addressed to the subscribed JID; every notification message should have an id, and that id is unique within the service." },
+  { id: "PS-11", ...ps("entity-discoveritems"), level: "MAY / MUST / MUST NOT", statement: "disco#items on a node may list its items: each with its ItemID as name, and none with a node attribute." },
+
+  // XEP-0163 1.2.2: PEP
+  { id: "PEP-01", ...pep("support-owner"), level: "MUST", statement: "disco#info on an account's bare JID returns the identity pubsub/pep and every pubsub feature supported, among them auto-create, auto-subscribe, filtered-notifications, publish, subscribe, retrieve-items and access-presence." },
+  { id: "PEP-02", ...pep("publish"), level: "MUST / SHOULD", statement: "Publishing to a node that does not exist creates it (auto-create); publish-options should be supported." },
+  { id: "PEP-03", ...pep("notify-autosubscribe"), level: "MUST", statement: "A contact with a presence subscription to the owner is subscribed automatically to the owner's nodes it may access; an entity without one gets nothing from a presence-model node, and an inaccessible node gives neither notifications nor errors." },
+  { id: "PEP-04", ...pep("notify-filterednotifications"), level: "MUST / MUST NOT", statement: "The server reads each contact resource's entity capabilities and sends it notifications only for the nodes whose NodeID+notify it advertises, never for others." },
+  { id: "PEP-05", ...pep("notify-addressing"), level: "MUST / SHOULD / MUST NOT", statement: "A notification comes from the owner's bare JID, one to the full JID of each interested resource whose presence the server knows; a replyto address naming the publishing resource should be added for a contact with a presence subscription and never for an entity without one." },
+  { id: "PEP-06", ...pep("notify-when"), level: "MUST / SHOULD / MUST NOT", statement: "Every publish notifies, the owner's own interested resources included; initial presence showing interest brings at least the last published item (stamped with urn:xmpp:delay, as the example and XEP-0060 have it); later presence without a type does not bring it again." },
+  { id: "PEP-07", ...pep("defaults"), level: "MUST", statement: "A node defaults to the presence access model, delivers payloads and sends the last published item on_sub_and_presence; the open, roster and whitelist models are supported." },
+
+  // XEP-0115 1.6.0: entity capabilities
+  { id: "CAPS-01", ...caps("protocol"), level: "MUST / MAY", statement: "Capabilities are advertised as <c xmlns='http://jabber.org/protocol/caps' hash node ver/>; a server may advertise its own in stream features." },
+  { id: "CAPS-02", ...caps("ver-gen"), level: "MUST", statement: "ver is the base64 of the hash (sha-1 at least) of the sorted identities, features and extended forms, each followed by '<', as the generation method builds them." },
+  { id: "CAPS-03", ...caps("ver-proc"), level: "MUST / MUST NOT", statement: "A receiver checks a ver against the disco#info answer it gets: an ill-formed answer or one whose hash differs is invalid and never cached for that ver, so no other entity advertising the ver is credited with it." },
 
   // Preconditions from the core RFCs
   { id: "RFC6120-features", ...from(RFC6120, "section-4.3.2"), level: "MUST", statement: "After its response stream header the server sends <stream:features/>, empty if it has nothing to offer." },
