@@ -18,6 +18,7 @@ describe("runner CLI errors", function () {
   it("unknown suite", () => expectUsageError(["run", "--suite", "nosuch"], /unknown suite "nosuch" \(known suites: /));
   it("unknown suite in list", () => expectUsageError(["list", "--suite", "nosuch"], /unknown suite "nosuch"/));
   it("account without a colon", () => expectUsageError(["run", "--account", "nocolon"], /--account nocolon: expected USER:PASSWORD/));
+  it("service admin without a colon", () => expectUsageError(["run", "--service-admin", "nocolon"], /--service-admin nocolon: expected USER:PASSWORD/));
   it("--target without --domain", () => expectUsageError(["run", "--target", "127.0.0.1", "--account", "a:b"], /--domain is required with --target/));
   it("--fault with --target", () =>
     expectUsageError(["run", "--target", "127.0.0.1", "--domain", "x", "--account", "a:b", "--fault", "sm.ack-off-by-one"], /--fault applies only/));

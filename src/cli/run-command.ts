@@ -37,6 +37,7 @@ export interface RunArgs {
   jobs?: number;
   failOnSkip: boolean;
   component?: string;
+  serviceAdmin?: string;
 }
 
 /** Tests run at once against the embedded server unless --jobs says otherwise; a real target gets one at a time. */
@@ -63,7 +64,11 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const expectations = args.expect === undefined ? undefined : loadExpectations(args.expect);
   const order = parseOrder(args.order);
   const jobs = args.jobs === undefined ? (args.target ? 1 : EMBEDDED_JOBS) : positiveInt("--jobs", args.jobs);
-  const options = { timeoutMs: positiveInt("--timeout", args.timeout), maxWaitSec: positiveInt("--max-wait", args.maxWait) };
+  const options = {
+    timeoutMs: positiveInt("--timeout", args.timeout),
+    maxWaitSec: positiveInt("--max-wait", args.maxWait),
+    ...(args.serviceAdmin !== undefined ? { serviceAdmin: parseAccount(args.serviceAdmin, "--service-admin") } : {}),
+  };
   const setup = args.target ? external(args, args.target, accounts) : await embedded(args, accounts);
   try {
     const s = setup.summary;

@@ -45,6 +45,8 @@ export async function runHarness(run: HarnessRun): Promise<number> {
     "--sm-queue-limit", String(server.smQueueLimit), "--reports", run.reports, "--expect", expect,
     // The fixture's XEP-0114 component, with the secret made for this start.
     "--component", `${server.component.domain}:${server.component.secret}@${server.ports.component}`,
+    // Prosody's pubsub component lets only admins create nodes; the fixture's admin may.
+    "--service-admin", pair(server.adminAccount),
     ...run.suites.flatMap((s) => ["--suite", s]),
   ];
   console.log(`node ${HARNESS_CLI} ${args.join(" ")}`);

@@ -89,51 +89,6 @@ const XEP0198_DRAFT = {
   },
 } satisfies Document;
 
-const XEP0060 = {
-  spec: "XEP-0060",
-  version: "1.30.0",
-  url: "https://xmpp.org/extensions/xep-0060.html",
-  sections: {
-    events: ["4.3", "Event Types"],
-    "entity-discoveritems": ["5.5", "Discover Items for a Node"],
-    "entity-subscriptions": ["5.6", "Retrieve Subscriptions"],
-    "subscriber-subscribe-request": ["6.1.1", "Request"],
-    "subscriber-subscribe-success": ["6.1.2", "Success Case"],
-    "subscriber-subscribe-error": ["6.1.3", "Error Cases"],
-    "subscriber-subscribe-multi": ["6.1.6", "Multiple Subscriptions"],
-    "subscriber-subscribe-last": ["6.1.7", "Receiving the Last Published Item"],
-    "subscriber-unsubscribe": ["6.2", "Unsubscribe from a Node"],
-    "impl-bounce": ["12.4", "Handling Notification-Related Errors"],
-    "impl-subchange": ["12.14", "Notification of Subscription State Changes"],
-  },
-} satisfies Document;
-
-const XEP0163 = {
-  spec: "XEP-0163",
-  version: "1.2.2",
-  url: "https://xmpp.org/extensions/xep-0163.html",
-  sections: {
-    publish: ["3", "Publishing Events"],
-    "notify-autosubscribe": ["4.1", "Automatic Subscriptions"],
-    "notify-filterednotifications": ["4.2", "Notification Filtering"],
-    "notify-addressing": ["4.3.1", "Addressing"],
-    "notify-when": ["4.3.3", "When to Generate Notifications"],
-    defaults: ["5", "Recommended Defaults"],
-    "support-owner": ["6.1", "Account Owner Service Discovery"],
-  },
-} satisfies Document;
-
-const XEP0115 = {
-  spec: "XEP-0115",
-  version: "1.6.0",
-  url: "https://xmpp.org/extensions/xep-0115.html",
-  sections: {
-    protocol: ["4", "Protocol"],
-    "ver-gen": ["5.1", "Generation Method"],
-    "ver-proc": ["5.4", "Processing Method"],
-  },
-} satisfies Document;
-
 const XEP0114 = {
   spec: "XEP-0114",
   version: "1.6",
@@ -166,6 +121,51 @@ const RFC6121 = {
     "section-2.1.3": ["2.1.3", "Roster Get"],
     "section-3.1.3": ["3.1.3", "Server Processing of Inbound Subscription Request"],
     "section-3.1.5": ["3.1.5", "Server Processing of Outbound Subscription Approval"],
+  },
+} satisfies Document;
+
+const XEP0060 = {
+  spec: "XEP-0060",
+  version: "1.30.0",
+  url: "https://xmpp.org/extensions/xep-0060.html",
+  sections: {
+    events: ["4.3", "Event Types"],
+    "entity-discoveritems": ["5.5", "Discover Items for a Node"],
+    "entity-subscriptions": ["5.6", "Retrieve Subscriptions"],
+    "subscriber-subscribe": ["6.1", "Subscribe to a Node"],
+    "subscriber-subscribe-request": ["6.1.1", "Request"],
+    "subscriber-subscribe-error": ["6.1.3", "Error Cases"],
+    "subscriber-subscribe-multi": ["6.1.6", "Multiple Subscriptions"],
+    "subscriber-subscribe-last": ["6.1.7", "Receiving the Last Published Item"],
+    "subscriber-unsubscribe": ["6.2", "Unsubscribe from a Node"],
+    "publisher-publish-success": ["7.1.2", "Success Case"],
+    "impl-subchange": ["13.14", "Notification of Subscription State Changes"],
+  },
+} satisfies Document;
+
+const XEP0163 = {
+  spec: "XEP-0163",
+  version: "1.2.2",
+  url: "https://xmpp.org/extensions/xep-0163.html",
+  sections: {
+    publish: ["3", "Publishing Events"],
+    "notify-autosubscribe": ["4.1", "Automatic Subscriptions"],
+    "notify-filterednotifications": ["4.2", "Notification Filtering"],
+    "notify-addressing": ["4.3.1", "Addressing"],
+    "notify-when": ["4.3.3", "When to Generate Notifications"],
+    defaults: ["5", "Recommended Defaults"],
+    "support-owner": ["6.1", "Account Owner Service Discovery"],
+  },
+} satisfies Document;
+
+const XEP0115 = {
+  spec: "XEP-0115",
+  version: "1.6.0",
+  url: "https://xmpp.org/extensions/xep-0115.html",
+  sections: {
+    protocol: ["4", "Protocol"],
+    "ver-gen": ["5.1", "Generation Method"],
+    "ver-proc": ["5.4", "Processing Method"],
   },
 } satisfies Document;
 
@@ -202,21 +202,21 @@ export const SPECS: readonly Spec[] = [
     version: "1.30.0",
     title: "Publish-Subscribe",
     url: XEP0060.url,
-    note: "Generic pubsub as the pubsub suite checks it, at a service such as pubsub.<domain> and, through XEP-0163, at every account. PS-xx are this project's IDs for its rules.",
+    note: "The pubsub suite's rules for a pubsub service and for PEP, which is XEP-0060 on every account. The suite follows the scenarios of XEP-0207 (XMPP Eventing via Pubsub, a humorous XEP with no requirements of its own): presence, subscriptions, groupchat and one-to-one messaging as pubsub. Interpretations in [rules-addendum.md](rules-addendum.md).",
   },
   {
     spec: "XEP-0163",
     version: "1.2.2",
     title: "Personal Eventing Protocol",
     url: XEP0163.url,
-    note: "PEP: every account a pubsub service with auto-create, auto-subscription through presence and caps-filtered notifications. PEP-xx are this project's IDs.",
+    note: "PEP: every account a virtual pubsub service, subscriptions and notification filtering derived from presence and entity capabilities.",
   },
   {
     spec: "XEP-0115",
     version: "1.6.0",
     title: "Entity Capabilities",
     url: XEP0115.url,
-    note: "What PEP's filtered notifications rest on: the verification string and how a server checks it before trusting a client's NodeID+notify features. CAPS-xx are this project's IDs.",
+    note: "What a server does with the caps of a contact's presence (the `+notify` features of PEP), and the caps it advertises itself.",
   },
   {
     spec: "XEP-0114",
@@ -235,7 +235,7 @@ export const SPECS: readonly Spec[] = [
     spec: "RFC 6121",
     title: "XMPP Instant Messaging and Presence",
     url: RFC6121.url,
-    note: "Preconditions of the tests in which a contact watches presence (SM-23, SM-25), which first subscribe two accounts to each other; no test declares them.",
+    note: "Preconditions of the tests in which a contact watches presence (SM-23, SM-25) or gets PEP notifications, which first subscribe two accounts to each other; no test declares them.",
   },
 ];
 
@@ -290,32 +290,33 @@ export const RULES: readonly Rule[] = [
   { id: "SM1-07", ...sm1("acking"), level: "MUST", statement: "The u values a sender puts on its successive <r/> elements strictly increase." },
   { id: "SM1-08", ...sm1("resumption"), level: "SHOULD", statement: "After a resumption each side re-sends the stanzas its peer had not acknowledged, going by the peer's last acknowledged number." },
 
-  // XEP-0060 1.30.0
-  { id: "PS-01", ...ps("subscriber-subscribe-request"), level: "MUST / SHOULD", statement: "A subscribe request is an iq set with one <subscribe/> naming the node and, always, the JID to subscribe." },
-  { id: "PS-02", ...ps("subscriber-subscribe-success"), level: "MUST", statement: "A successful subscribe is answered with <subscription/> giving node, jid and the state (subscribed, pending or unconfigured), with a subid when one is used." },
-  { id: "PS-03", ...ps("subscriber-subscribe-error"), level: "MUST / SHOULD", statement: "A refused subscribe carries the stanza error and pubsub#errors condition of its case: invalid-jid, presence-subscription-required, not-in-roster-group, closed-node, pending-subscription, item-not-found." },
-  { id: "PS-04", ...ps("subscriber-subscribe-multi"), level: "MUST", statement: "Without multiple subscriptions per JID, a repeated subscribe is answered with the current subscription, not an error." },
-  { id: "PS-05", ...ps("subscriber-subscribe-last"), level: "MAY / MUST", statement: "A service sending the last published item on subscription (with a delay stamp) advertises pubsub#last-published and does so by default." },
-  { id: "PS-06", ...ps("subscriber-unsubscribe"), level: "MUST", statement: "An unsubscribe succeeds with an iq result; refusals are not-subscribed, invalid-subid, subid-required, forbidden or item-not-found." },
-  { id: "PS-07", ...ps("entity-subscriptions"), level: "MUST", statement: "Asking for one's subscriptions lists every subscription of the requester's bare JID (node, jid, state, subid), or none." },
-  { id: "PS-08", ...ps("impl-subchange"), level: "SHOULD / MUST", statement: "An approved, denied or cancelled subscription is told to its JID in a <subscription/> event; a service doing so advertises pubsub#subscription-notifications." },
-  { id: "PS-09", ...ps("events"), level: "MUST", statement: "Events are items (published or retracted), purge, delete, configuration and subscription; a purge is one <purge/> per subscriber, a deletion reaches every subscriber." },
-  { id: "PS-10", ...ps("impl-bounce"), level: "SHOULD / MUST", statement: "A notification goes to the subscribed JID and carries an id of its own, unique within the service." },
-  { id: "PS-11", ...ps("entity-discoveritems"), level: "MUST / MUST NOT", statement: "disco#items on a node lists its items with the ItemID as name and no node attribute." },
+  // XEP-0060 1.30.0: subscriptions
+  { id: "PS-01", ...ps("subscriber-subscribe-request"), level: "MUST / SHOULD", statement: "A subscribe request is an iq set with one <subscribe/> naming the jid to subscribe (required) and the node; the service checks at least that the jid's bare JID is the requester's." },
+  { id: "PS-02", ...ps("subscriber-subscribe"), level: "MUST", statement: "A successful subscribe gets <subscription/> (subscribed, pending or unconfigured); on an authorize node it is pending, the owner gets a subscribe_authorization form (pubsub#allow); a cancelled form keeps it pending." },
+  { id: "PS-03", ...ps("subscriber-subscribe-error"), level: "MUST / SHOULD", statement: "A refused subscribe has its case's error: bad-request (+invalid-jid), not-authorized (+presence-subscription-required, not-in-roster-group, pending-subscription), not-allowed + closed-node, forbidden, item-not-found." },
+  { id: "PS-04", ...ps("subscriber-subscribe-multi"), level: "MUST", statement: "Where one JID has one subscription per node, subscribing again is no error and returns the current subscription state; where it may have several, each has its own SubID, unique for the node and JID." },
+  { id: "PS-05", ...ps("subscriber-subscribe-last"), level: "MAY / SHOULD / MUST", statement: "A new subscriber may be sent the last published item, stamped with urn:xmpp:delay; a service that does so by default advertises pubsub#last-published, so where it is advertised the item is expected." },
+  { id: "PS-06", ...ps("subscriber-unsubscribe"), level: "MUST / SHOULD", statement: "Unsubscribing succeeds with an iq result (subscription='none' allowed) and ends the notifications; a JID not subscribed gets an error, preferably unexpected-request + not-subscribed; a missing node item-not-found." },
+  { id: "PS-07", ...ps("entity-subscriptions"), level: "MUST / SHOULD", statement: "<subscriptions/> (for the service or one node) lists each subscription of the requester's bare JID as <subscription node jid subscription/>, or is empty; a service without it answers feature-not-implemented." },
+  { id: "PS-08", ...ps("impl-subchange"), level: "SHOULD / MUST", statement: "On approval, denial or cancellation of a subscription the service should send the subscribed JID <event><subscription node jid subscription/></event>, and then advertises subscription-notifications." },
+  // events and notifications
+  { id: "PS-09", ...ps("events"), level: "definition / MUST", statement: "<event/> carries items (item or retract), purge, delete, configuration or subscription; a purge sends one <purge/> and no retracts, deletion and retract notify='true' notify all, notify_config sends <configuration/>." },
+  { id: "PS-10", ...ps("publisher-publish-success"), level: "MUST / SHOULD / MUST", statement: "A publish sends each entity entitled to it exactly one notification, addressed to the subscribed JID; every notification message should have an id, and that id is unique within the service." },
+  { id: "PS-11", ...ps("entity-discoveritems"), level: "MAY / MUST / MUST NOT", statement: "disco#items on a node may list its items: each with its ItemID as name, and none with a node attribute." },
 
-  // XEP-0163 1.2.2
-  { id: "PEP-01", ...pep("support-owner"), level: "MUST", statement: "disco#info on an account's bare JID gives the pubsub/pep identity and the pubsub features supported, auto-create, auto-subscribe and filtered-notifications among them." },
-  { id: "PEP-02", ...pep("publish"), level: "MUST / SHOULD", statement: "Publishing to a PEP node that does not exist creates it; publish-options are supported." },
-  { id: "PEP-03", ...pep("notify-autosubscribe"), level: "MUST", statement: "The owner and every contact with a presence subscription to it are subscribed to its nodes they may access, without asking, and nobody else is." },
-  { id: "PEP-04", ...pep("notify-filterednotifications"), level: "MUST", statement: "An auto-subscriber's resource gets a node's notifications only when its caps carry NodeID+notify." },
-  { id: "PEP-05", ...pep("notify-addressing"), level: "MUST / SHOULD", statement: "Notifications come from the owner's bare JID, one to each interested full JID; a subscription by full JID or domain gets exactly one." },
-  { id: "PEP-06", ...pep("notify-when"), level: "MUST / MUST NOT", statement: "An interested resource's initial presence brings it the last published item, with a delay stamp; later presence updates do not." },
-  { id: "PEP-07", ...pep("defaults"), level: "MUST", statement: "PEP nodes default to the presence access model and on_sub_and_presence, and access is recalculated when presence subscriptions change." },
+  // XEP-0163 1.2.2: PEP
+  { id: "PEP-01", ...pep("support-owner"), level: "MUST", statement: "disco#info on an account's bare JID has the identity pubsub/pep and every pubsub feature supported, among them auto-create, auto-subscribe, filtered-notifications, publish, subscribe, retrieve-items, access-presence." },
+  { id: "PEP-02", ...pep("publish"), level: "MUST / SHOULD", statement: "Publishing to a node that does not exist creates it (auto-create); publish-options should be supported." },
+  { id: "PEP-03", ...pep("notify-autosubscribe"), level: "MUST", statement: "A contact with a presence subscription is subscribed automatically to the owner's nodes it may access; without one it gets nothing from a presence-model node; inaccessible nodes give no notification and no error." },
+  { id: "PEP-04", ...pep("notify-filterednotifications"), level: "MUST / MUST NOT", statement: "The server reads each contact resource's entity capabilities and sends it notifications only for the nodes whose NodeID+notify it advertises, never for others." },
+  { id: "PEP-05", ...pep("notify-addressing"), level: "MUST / SHOULD / MUST NOT", statement: "Notifications come from the owner's bare JID, one per interested full JID whose presence is known; an XEP-0033 replyto naming the publishing resource should go to presence subscribers, never to others." },
+  { id: "PEP-06", ...pep("notify-when"), level: "MUST / SHOULD / MUST NOT", statement: "Each publish notifies, the owner's interested resources too; initial presence showing interest brings at least the last item (delay-stamped, as the example shows); a later presence update does not." },
+  { id: "PEP-07", ...pep("defaults"), level: "MUST", statement: "A node defaults to the presence access model, delivers payloads and sends the last published item on_sub_and_presence; the open, roster and whitelist models are supported." },
 
-  // XEP-0115 1.6.0
-  { id: "CAPS-01", ...caps("protocol"), level: "MUST", statement: "Capabilities go in presence as <c/> with hash, node and ver." },
-  { id: "CAPS-02", ...caps("ver-gen"), level: "MUST", statement: "ver is the base64 hash of identities, features and extended forms, each sorted by octets, in the order and syntax XEP-0115 5.1 gives." },
-  { id: "CAPS-03", ...caps("ver-proc"), level: "MUST", statement: "A disco#info answer for node#ver is cached for every JID only when well-formed and hashing to ver; under an unknown hash, for that JID alone; a mismatch is never used." },
+  // XEP-0115 1.6.0: entity capabilities
+  { id: "CAPS-01", ...caps("protocol"), level: "MUST / MAY", statement: "Capabilities are advertised as <c xmlns='http://jabber.org/protocol/caps' hash node ver/>; a server may advertise its own in stream features." },
+  { id: "CAPS-02", ...caps("ver-gen"), level: "MUST", statement: "ver is the base64 of the hash (sha-1 at least) of the sorted identities, features and extended forms, each followed by '<', as the generation method builds them." },
+  { id: "CAPS-03", ...caps("ver-proc"), level: "MUST / MUST NOT", statement: "A receiver checks ver against the disco#info answer: an ill-formed or mismatching answer is invalid and never cached for that ver, so no other entity advertising it is credited with it." },
 
   // XEP-0114 1.6
   { id: "COMP-01", ...comp("concepts"), level: "definition", statement: "A component connects to the server (jabber:component:accept) and authenticates with <handshake/>, not SASL." },

@@ -1,6 +1,6 @@
 // The run a suite executes in: set by the runner before mocha loads the suite files.
 import type { ComponentProfile } from "../harness/component.js";
-import type { TargetProfile } from "../harness/target.js";
+import type { Account, TargetProfile } from "../harness/target.js";
 import type { Capabilities } from "./capabilities.js";
 import type { AccountLeases } from "./account-leases.js";
 import type { Scheduler } from "./scheduler.js";
@@ -14,6 +14,8 @@ export interface RunOptions {
   smQueueLimit?: number;
   /** Where the harness attaches as an XEP-0114 component, when the target accepts one. */
   component?: ComponentProfile;
+  /** An account with administrative rights on the target's services, for creating nodes where only admins may. */
+  serviceAdmin?: Account;
 }
 
 /** What a test body runs against. */

@@ -3,6 +3,7 @@
 // leaves the accounts as it found them: streams it left open are acknowledged and
 // closed, Stream Management sessions it dropped are resumed and closed, the cleanups
 // the body registered (roster items it made) run, and the accounts go back.
+import { randomBytes } from "node:crypto";
 import type { Account } from "../harness/target.js";
 import { ConnectOptions, TestClient } from "../harness/client.js";
 import { TestComponent } from "../harness/component.js";
@@ -41,6 +42,16 @@ export class TestContext {
   }
 
   /**
+   * The account with administrative rights on the target's services (`--service-admin`),
+   * if any: tests use it to create pubsub nodes where the target lets only admins do so.
+   * Tests share it, so it is not leased: a test leaves it as it found it by undoing what
+   * it made (onCleanup).
+   */
+  get serviceAdmin(): Account | undefined {
+    return this.run.options.serviceAdmin;
+  }
+
+  /**
    * `n` distinct accounts that no other running test holds; skips the test when
    * provisioning cannot give that many. A test takes its accounts once.
    */
@@ -59,7 +70,8 @@ export class TestContext {
     const label = opts.label ?? `${account?.username.replace(/^xc-/, "") ?? "anon"}#${++this.labels}`;
     const client = await TestClient.connect(this.target, account, {
       timeoutMs: this.options.timeoutMs,
-      resource: `xc-${label.replace(/\W/g, "")}-${Date.now().toString(36)}`,
+      // Random too: tests running at once may connect a shared account (the service admin) in the same millisecond.
+      resource: `xc-${label.replace(/\W/g, "")}-${Date.now().toString(36)}${randomBytes(2).toString("hex")}`,
       ...opts,
       label,
       transcript: this.log,
