@@ -1,7 +1,7 @@
 // Entity capabilities for test clients (XEP-0115): a test says which features its client
 // has (`urn:xmpp:tune+notify`, say), the client answers the server's disco#info query on
 // node#ver with exactly those, and the presence it sends carries the matching <c/>.
-import { capsElement, capsVer, discoInfoQuery, type DiscoInfoData } from "../xmpp/caps.js";
+import { capsElement, capsVer, discoInfoQuery, type DiscoForm, type DiscoInfoData } from "../xmpp/caps.js";
 import { xml, type Element } from "../xmpp/element.js";
 import { NS } from "../xmpp/ns.js";
 import type { TestClient } from "./client.js";
@@ -10,16 +10,18 @@ import type { TestClient } from "./client.js";
 export const CAPS_NODE = "https://xmpp-conformance.invalid/harness";
 
 export interface CapsOptions {
+  /** XEP-0128 extended information (a software-version form, say), part of the ver. */
+  forms?: DiscoForm[];
   /** Answer disco#info with other features than advertised in `ver` (a client lying about its caps). */
   answerWith?: string[];
 }
 
 /** What a harness client is: a pc client with disco, caps and the given features. */
-export function harnessInfo(features: string[]): DiscoInfoData {
+export function harnessInfo(features: string[], forms: DiscoForm[] = []): DiscoInfoData {
   return {
     identities: [{ category: "client", type: "pc", name: "xmpp-conformance" }],
     features: [...new Set([NS.discoInfo, NS.caps, ...features])],
-    forms: [],
+    forms,
   };
 }
 
@@ -28,9 +30,9 @@ export function harnessInfo(features: string[]): DiscoInfoData {
  * the presence to send, carrying the <c/> of `features`.
  */
 export function capsPresence(c: TestClient, features: string[], opts: CapsOptions = {}, attrs: Record<string, string> = {}, ...children: Element[]): Element {
-  const advertised = harnessInfo(features);
+  const advertised = harnessInfo(features, opts.forms);
   const ver = capsVer(advertised);
-  const answered = opts.answerWith ? harnessInfo(opts.answerWith) : advertised;
+  const answered = opts.answerWith ? harnessInfo(opts.answerWith, opts.forms) : advertised;
   c.respond((el) => {
     if (el.name !== "iq" || el.attrs.type !== "get" || (el.attrs.to && el.attrs.to !== c.jid)) return undefined;
     const query = el.getChild("query", NS.discoInfo);

@@ -6,7 +6,7 @@ import { conformance } from "../../src/runner/dsl.js";
 import type { TestContext } from "../../src/runner/test-context.js";
 import { check, Violation } from "../../src/verdict/verdict.js";
 import { capsPresence } from "../../src/harness/caps.js";
-import { discoInfo, ping } from "../../src/xmpp/builders.js";
+import { discoInfo, iq, ping } from "../../src/xmpp/builders.js";
 import { xml } from "../../src/xmpp/element.js";
 import { formBoolean } from "../../src/xmpp/forms.js";
 import { CAPS_NS, capsVer, isKnownCapsHash, readDiscoInfo } from "../../src/xmpp/caps.js";
@@ -16,8 +16,11 @@ import { ensureMutualSubscription } from "../common/accounts.js";
 import {
   SUITE, announceCaps, announceCapsLate, anyItemEvent, createPepNode, delayOf, deleteOnCleanup, feature, isResult, itemEvent, itemId, needsPep,
   nodeConfiguration, notifiedItem, onAccount, pepNode, presenceFrom, presencePayload, publish, requestSubscription, requireNoPresenceSubscription,
-  requireResult, resourceWithKnownCaps, restsOn, worded,
+  requireResult, resourceWithKnownCaps, restsOn, rosterSubscription, subscribe, worded,
 } from "./pubsub-helpers.js";
+
+const rosterGet = () => iq("get", {}, xml("query", { xmlns: NS.roster }));
+const rosterSet = (jid: string, subscription?: "remove") => iq("set", {}, xml("query", { xmlns: NS.roster }, xml("item", { jid, subscription })));
 
 /** What XEP-0163 §6.1 and §5 require a PEP service to support, hence to advertise (XEP-0060 §11 names). */
 const PEP_FEATURES = ["auto-create", "auto-subscribe", "filtered-notifications", "publish", "subscribe", "retrieve-items", "access-presence"];
@@ -299,5 +302,73 @@ describe(SUITE, () => {
     if ("illFormed" in info) throw new Violation("CAPS-02", "a well-formed disco#info answer", `${info.illFormed}: ${reply.toString()}`);
     const computed = capsVer(info, hash!);
     check(computed === ver, "CAPS-02", `ver '${ver}' equal to the ${hash} of the domain's disco#info (${queried})`, `computed '${computed}' from ${reply.toString()}`);
+  });
+
+  conformance({ id: "pubsub.pep.roster-contact-without-subscription", rules: ["PEP-03"], title: "on an open node, a roster contact with +notify caps but no presence subscription is not auto-subscribed: it gets nothing", needs: needsNotify }, async (t) => {
+    const [alice, bob, carol] = await t.accounts(3);
+    const a = await t.connect(alice!);
+    const b0 = await t.connect(bob!);
+    await ensureMutualSubscription(t, a, b0);
+    const c = await t.connect(carol!);
+    await requireNoPresenceSubscription(t, a, c.bareJid!);
+    // Carol on alice's roster at subscription none (taken off again when the test added her).
+    const listed = (await a.iq(rosterGet(), { rule: "RFC6121-roster" })).getChild("query", NS.roster)?.getChildren("item").some((i) => i.attrs.jid?.toLowerCase() === c.bareJid!.toLowerCase());
+    if (!listed) {
+      requireResult(await a.iq(rosterSet(c.bareJid!)), "RFC6121-roster", `adding ${c.bareJid} to ${a.bareJid}'s roster`);
+      t.onCleanup(async () => {
+        const owner = await t.connect(alice!, { label: "cleanup" });
+        await owner.iq(rosterSet(c.bareJid!, "remove"));
+        await owner.close();
+      });
+    }
+    // An open node: access is no obstacle, so only auto-subscription (XEP-0163 4.1) decides.
+    const node = pepNode("open");
+    deleteOnCleanup(t, alice!, undefined, node);
+    const refused = await createPepNode(a, node, { "pubsub#access_model": "open" });
+    if (refused) t.skip(`the account's PEP service does not take an open node: ${refused}`);
+    const b = await t.connect(bob!);
+    await announceCaps(t, b, [notifyFeature(node)]);
+    await c.send(capsPresence(c, [notifyFeature(node)]));
+    await c.send(capsPresence(c, [notifyFeature(node)], {}, { to: a.bareJid! }));
+    await c.iq(ping(t.domain));
+    const id = await publish(a, undefined, node, presencePayload("Moping"), itemId(), "PEP-03");
+    await b.expect(itemEvent(node, id), { rule: "PEP-03" });
+    await c.expectNothing(anyItemEvent(node), "PEP-03");
+  });
+
+  conformance({ id: "pubsub.pep.access-recalculated", rules: ["PEP-07"], title: "an explicit subscriber to a presence node whose presence subscription is cancelled loses the node: access is recalculated", needs: needsNotify }, async (t) => {
+    const [alice, bob] = await t.accounts(2);
+    const a = await t.connect(alice!);
+    const b = await t.connect(bob!);
+    // The test cancels the subscription: it may only do so to one it made itself.
+    if ((await rosterSubscription(a, b.bareJid!)) !== "none") t.skip(`precondition not met: ${b.bareJid} is already in ${a.bareJid}'s roster, and this test must cancel the subscription it makes`);
+    await ensureMutualSubscription(t, a, b);
+    const node = pepNode("presence");
+    deleteOnCleanup(t, alice!, undefined, node);
+    await publish(a, undefined, node, presencePayload("Moping"), itemId(), "PEP-02");
+    // An explicit subscription, which bob's caps (he advertises none) do not stand behind.
+    await subscribe(t, b, a.bareJid!, node, "PEP-07");
+    // Alice withdraws bob's subscription to her presence (RFC 6121 3.2); her roster push says it is done.
+    await a.send(xml("presence", { to: b.bareJid!, type: "unsubscribed" }));
+    await a.expect(predicate(`a roster push for ${b.bareJid} without 'from'`, (el) => {
+      const item = el.name === "iq" && el.attrs.type === "set" ? el.getChild("query", NS.roster)?.getChild("item") : undefined;
+      return item?.attrs.jid === b.bareJid && item?.attrs.subscription !== "from" && item?.attrs.subscription !== "both";
+    }), { rule: "RFC6121-roster" });
+    const id = await publish(a, undefined, node, presencePayload("Happy"), itemId(), "PEP-07");
+    await b.expectNothing(itemEvent(node, id), "PEP-07");
+  });
+
+  conformance({ id: "pubsub.caps.forms-in-ver", rules: ["CAPS-02", "PEP-04"], title: "caps whose ver covers an XEP-0128 form are verified and honoured: the contact with +notify gets the item", needs: needsNotify }, async (t) => {
+    const [alice, bob] = await t.accounts(2);
+    const a = await t.connect(alice!);
+    const b0 = await t.connect(bob!);
+    await ensureMutualSubscription(t, a, b0);
+    const node = pepNode("presence");
+    deleteOnCleanup(t, alice!, undefined, node);
+    const b = await t.connect(bob!);
+    const forms = [{ formType: "urn:xmpp:dataforms:softwareinfo", fields: [{ var: "software", values: ["xmpp-conformance"] }, { var: "os", values: ["Linux"] }] }];
+    await announceCaps(t, b, [notifyFeature(node)], { forms });
+    const id = await publish(a, undefined, node, presencePayload("Moping"), itemId(), "PEP-04");
+    await b.expect(itemEvent(node, id), { rule: "CAPS-02" });
   });
 });
