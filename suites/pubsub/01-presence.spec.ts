@@ -27,6 +27,17 @@ const PEP_FEATURES = ["auto-create", "auto-subscribe", "filtered-notifications",
 
 const needsNotify = [needsPep, onAccount("publish"), onAccount("filtered-notifications")];
 
+/** Alice (a), and bob with a mutual presence subscription to her, and a presence node of hers removed at the end. */
+async function contactAndPresenceNode(t: TestContext) {
+  const [alice, bob] = await t.accounts(2);
+  const a = await t.connect(alice!);
+  const b0 = await t.connect(bob!);
+  await ensureMutualSubscription(t, a, b0);
+  const node = pepNode("presence");
+  deleteOnCleanup(t, alice!, undefined, node);
+  return { bob: bob!, a, b0, node };
+}
+
 describe(SUITE, () => {
   conformance({ id: "pubsub.pep.disco-identity", rules: ["PEP-01"], title: "the account's disco#info has the pubsub/pep identity and the PEP features", needs: [needsPep] }, async (t) => {
     const [alice] = await t.accounts(1);
@@ -54,12 +65,7 @@ describe(SUITE, () => {
   });
 
   conformance({ id: "pubsub.pep.notify-contact", rules: ["PEP-03", "PEP-04", "PEP-05"], title: "a contact with a presence subscription and +notify caps gets the published item from the owner's bare JID (XEP-0207 examples 3 and 4)", needs: needsNotify }, async (t) => {
-    const [alice, bob] = await t.accounts(2);
-    const a = await t.connect(alice!);
-    const b0 = await t.connect(bob!);
-    await ensureMutualSubscription(t, a, b0);
-    const node = pepNode("presence");
-    deleteOnCleanup(t, alice!, undefined, node);
+    const { bob, a, node } = await contactAndPresenceNode(t);
     const b = await t.connect(bob!);
     await announceCaps(t, b, [notifyFeature(node)]);
     const id = await publish(a, undefined, node, presencePayload("Moping"), itemId(), "PEP-03");
@@ -70,12 +76,7 @@ describe(SUITE, () => {
   });
 
   conformance({ id: "pubsub.pep.notify-full-jid", rules: ["PEP-05", "PEP-04"], title: "the interested resource gets exactly one notification, at its full JID; the contact's resource without caps gets none", needs: needsNotify }, async (t) => {
-    const [alice, bob] = await t.accounts(2);
-    const a = await t.connect(alice!);
-    const b0 = await t.connect(bob!);
-    await ensureMutualSubscription(t, a, b0);
-    const node = pepNode("presence");
-    deleteOnCleanup(t, alice!, undefined, node);
+    const { bob, a, b0, node } = await contactAndPresenceNode(t);
     const b = await t.connect(bob!);
     await announceCaps(t, b, [notifyFeature(node)]);
     const id = await publish(a, undefined, node, presencePayload("Moping"), itemId(), "PEP-05");
@@ -143,12 +144,7 @@ describe(SUITE, () => {
    * with caps the server already knows, is answered with the last item.
    */
   async function lastItemOnPresence(t: TestContext) {
-    const [alice, bob] = await t.accounts(2);
-    const a = await t.connect(alice!);
-    const b0 = await t.connect(bob!);
-    await ensureMutualSubscription(t, a, b0);
-    const node = pepNode("presence");
-    deleteOnCleanup(t, alice!, undefined, node);
+    const { bob, a, node } = await contactAndPresenceNode(t);
     const id = await publish(a, undefined, node, presencePayload("Moping"), itemId(), "PEP-06");
     const b = await resourceWithKnownCaps(t, bob!, [notifyFeature(node)], a);
     const n = await b.expect(itemEvent(node, id), { rule: "PEP-06" });
@@ -161,12 +157,7 @@ describe(SUITE, () => {
   });
 
   conformance({ id: "pubsub.pep.last-item-after-caps-lookup", rules: ["PEP-06"], title: "initial presence with caps the server must first look up still brings the last item, once the caps are known", needs: needsNotify }, async (t) => {
-    const [alice, bob] = await t.accounts(2);
-    const a = await t.connect(alice!);
-    const b0 = await t.connect(bob!);
-    await ensureMutualSubscription(t, a, b0);
-    const node = pepNode("presence");
-    deleteOnCleanup(t, alice!, undefined, node);
+    const { bob, a, node } = await contactAndPresenceNode(t);
     const id = await publish(a, undefined, node, presencePayload("Moping"), itemId(), "PEP-06");
     const b = await t.connect(bob!);
     // The owner's server has handled the presence before the caps are answered: only the answer can show the interest.
@@ -192,12 +183,7 @@ describe(SUITE, () => {
   });
 
   conformance({ id: "pubsub.pep.replyto", rules: ["PEP-05"], title: "a notification to a contact with a presence subscription names the publishing resource in an XEP-0033 replyto", needs: needsNotify }, async (t) => {
-    const [alice, bob] = await t.accounts(2);
-    const a = await t.connect(alice!);
-    const b0 = await t.connect(bob!);
-    await ensureMutualSubscription(t, a, b0);
-    const node = pepNode("presence");
-    deleteOnCleanup(t, alice!, undefined, node);
+    const { bob, a, node } = await contactAndPresenceNode(t);
     const b = await t.connect(bob!);
     await announceCaps(t, b, [notifyFeature(node)]);
     const id = await publish(a, undefined, node, presencePayload("Moping"), itemId(), "PEP-05");
@@ -256,12 +242,7 @@ describe(SUITE, () => {
     if (refused.length > 0) throw new Violation("PEP-07", "nodes created with each of the access models open, roster and whitelist", refused.join("; "));
   });
   conformance({ id: "pubsub.caps.unverified-not-cached", rules: ["CAPS-03", "PEP-04"], title: "a disco#info answer that does not match the advertised ver is not credited to another client advertising that ver", needs: needsNotify }, async (t) => {
-    const [alice, bob] = await t.accounts(2);
-    const a = await t.connect(alice!);
-    const b0 = await t.connect(bob!);
-    await ensureMutualSubscription(t, a, b0);
-    const node = pepNode("presence");
-    deleteOnCleanup(t, alice!, undefined, node);
+    const { bob, a, node } = await contactAndPresenceNode(t);
     // A ver no server can know yet: the hash of a feature made up for this test.
     const nonce = `urn:example:xmpp-conformance:nonce:${itemId("caps")}`;
     const control = await t.connect(bob!, { label: "control" });
@@ -359,12 +340,7 @@ describe(SUITE, () => {
   });
 
   conformance({ id: "pubsub.caps.forms-in-ver", rules: ["CAPS-02", "PEP-04"], title: "caps whose ver covers an XEP-0128 form are verified and honoured: the contact with +notify gets the item", needs: needsNotify }, async (t) => {
-    const [alice, bob] = await t.accounts(2);
-    const a = await t.connect(alice!);
-    const b0 = await t.connect(bob!);
-    await ensureMutualSubscription(t, a, b0);
-    const node = pepNode("presence");
-    deleteOnCleanup(t, alice!, undefined, node);
+    const { bob, a, node } = await contactAndPresenceNode(t);
     const b = await t.connect(bob!);
     const forms = [{ formType: "urn:xmpp:dataforms:softwareinfo", fields: [{ var: "software", values: ["xmpp-conformance"] }, { var: "os", values: ["Linux"] }] }];
     await announceCaps(t, b, [notifyFeature(node)], { forms });
