@@ -13,9 +13,9 @@ import type { ComponentLink } from "./components.js";
 import type { ServerContext } from "./context.js";
 import { parseJid } from "./jid.js";
 import { bounce, route, wellFormedIq } from "./router.js";
+import { endSocket } from "./socket-end.js";
 import { StreamParser, type StreamHeader } from "./stream-parser.js";
 
-const CLOSE_GRACE_MS = 250;
 
 let nextId = 1;
 
@@ -111,9 +111,7 @@ export class ComponentConnection implements ComponentLink {
   private close(): void {
     this.closing = true;
     this.parser.stop();
-    this.socket.end();
-    const socket = this.socket;
-    this.ctx.timers.after(CLOSE_GRACE_MS, () => socket.destroy());
+    endSocket(this.socket, this.ctx.timers);
     this.gone();
   }
 

@@ -16,10 +16,9 @@ import { errorFor } from "./replies.js";
 import { routeFromClient } from "./router.js";
 import { startSasl, type Mechanism, type SaslExchange } from "./sasl.js";
 import type { Session } from "./session.js";
+import { endSocket } from "./socket-end.js";
 import { StreamParser, type StreamHeader } from "./stream-parser.js";
 
-/** How long a closed stream's socket may linger before it is destroyed. */
-const CLOSE_GRACE_MS = 250;
 
 let nextConnectionId = 1;
 
@@ -158,9 +157,7 @@ export class Connection implements StreamHost {
   private close(): void {
     this.closing = true;
     this.parser.stop();
-    this.socket.end();
-    const socket = this.socket;
-    this.ctx.timers.after(CLOSE_GRACE_MS, () => socket.destroy());
+    endSocket(this.socket, this.ctx.timers);
   }
 
   private sendHeader(): void {

@@ -6,7 +6,7 @@ import { conformance } from "../../src/runner/dsl.js";
 import type { TestContext } from "../../src/runner/test-context.js";
 import { check, Violation } from "../../src/verdict/verdict.js";
 import { capsPresence } from "../../src/harness/caps.js";
-import { discoInfo, iq, ping } from "../../src/xmpp/builders.js";
+import { discoInfo, iq } from "../../src/xmpp/builders.js";
 import { xml } from "../../src/xmpp/element.js";
 import { formBoolean } from "../../src/xmpp/forms.js";
 import { CAPS_NS, capsVer, isKnownCapsHash, readDiscoInfo } from "../../src/xmpp/caps.js";
@@ -14,7 +14,7 @@ import { predicate } from "../../src/xmpp/match.js";
 import { NS } from "../../src/xmpp/ns.js";
 import { ensureMutualSubscription } from "../common/accounts.js";
 import {
-  SUITE, announceCaps, announceCapsLate, anyItemEvent, createPepNode, delayOf, deleteOnCleanup, feature, isResult, itemEvent, itemId, needsPep,
+  SUITE, announceCaps, contactAndPresenceNode, notifyCapsDirectedTo, announceCapsLate, anyItemEvent, createPepNode, delayOf, deleteOnCleanup, feature, isResult, itemEvent, itemId, needsPep,
   nodeConfiguration, notifiedItem, onAccount, pepNode, presenceFrom, presencePayload, publish, requestSubscription, requireNoPresenceSubscription,
   requireResult, resourceWithKnownCaps, restsOn, rosterSubscription, subscribe, worded,
 } from "./pubsub-helpers.js";
@@ -26,17 +26,6 @@ const rosterSet = (jid: string, subscription?: "remove") => iq("set", {}, xml("q
 const PEP_FEATURES = ["auto-create", "auto-subscribe", "filtered-notifications", "publish", "subscribe", "retrieve-items", "access-presence"];
 
 const needsNotify = [needsPep, onAccount("publish"), onAccount("filtered-notifications")];
-
-/** Alice (a), and bob with a mutual presence subscription to her, and a presence node of hers removed at the end. */
-async function contactAndPresenceNode(t: TestContext) {
-  const [alice, bob] = await t.accounts(2);
-  const a = await t.connect(alice!);
-  const b0 = await t.connect(bob!);
-  await ensureMutualSubscription(t, a, b0);
-  const node = pepNode("presence");
-  deleteOnCleanup(t, alice!, undefined, node);
-  return { bob: bob!, a, b0, node };
-}
 
 describe(SUITE, () => {
   conformance({ id: "pubsub.pep.disco-identity", rules: ["PEP-01"], title: "the account's disco#info has the pubsub/pep identity and the PEP features", needs: [needsPep] }, async (t) => {
@@ -116,10 +105,7 @@ describe(SUITE, () => {
     deleteOnCleanup(t, alice!, undefined, node);
     const b = await t.connect(bob!);
     await announceCaps(t, b, [notifyFeature(node)]);
-    // Carol's presence goes to nobody at alice's: her caps can reach the PEP service only by a directed presence.
-    await c.send(capsPresence(c, [notifyFeature(node)]));
-    await c.send(capsPresence(c, [notifyFeature(node)], {}, { to: a.bareJid! }));
-    await c.iq(ping(t.domain));
+    await notifyCapsDirectedTo(t, c, a.bareJid!, node);
     const id = await publish(a, undefined, node, presencePayload("Moping"), itemId(), "PEP-03");
     // The control: a contact with a subscription gets it, so the publish did notify.
     await b.expect(itemEvent(node, id), { rule: "PEP-03" });
@@ -309,9 +295,7 @@ describe(SUITE, () => {
     if (refused) t.skip(`the account's PEP service does not take an open node: ${refused}`);
     const b = await t.connect(bob!);
     await announceCaps(t, b, [notifyFeature(node)]);
-    await c.send(capsPresence(c, [notifyFeature(node)]));
-    await c.send(capsPresence(c, [notifyFeature(node)], {}, { to: a.bareJid! }));
-    await c.iq(ping(t.domain));
+    await notifyCapsDirectedTo(t, c, a.bareJid!, node);
     const id = await publish(a, undefined, node, presencePayload("Moping"), itemId(), "PEP-03");
     await b.expect(itemEvent(node, id), { rule: "PEP-03" });
     await c.expectNothing(anyItemEvent(node), "PEP-03");

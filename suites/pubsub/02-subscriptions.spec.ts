@@ -12,9 +12,8 @@ import { formValues } from "../../src/xmpp/forms.js";
 import { predicate } from "../../src/xmpp/match.js";
 import { NS } from "../../src/xmpp/ns.js";
 import { pubsub } from "../../src/xmpp/pubsub.js";
-import { ensureMutualSubscription } from "../common/accounts.js";
 import {
-  SUITE, checkError, createServiceNode, deleteOnCleanup, feature, itemEvent, itemId, messageForm, messagePayload, needsPep, onAccount, onService,
+  SUITE, checkError, contactAndPresenceNode, createServiceNode, deleteOnCleanup, feature, itemEvent, itemId, messageForm, messagePayload, needsPep, onAccount, onService,
   ownSubscriptions, pepNode, presencePayload, publish, recreateForCleanup, requestSubscription, requireNoPresenceSubscription, requireResult,
   restsOn, serviceJid, subscribe, subscriptionEvent, subscriptionOf, type ServiceNode,
 } from "./pubsub-helpers.js";
@@ -94,12 +93,7 @@ describe(SUITE, () => {
   });
 
   conformance({ id: "pubsub.subscriptions.presence-granted", rules: ["PS-02", "PEP-03"], title: "a contact with a presence subscription may subscribe to the owner's presence-model PEP node", needs: [needsPep, onAccount("publish"), onAccount("subscribe")] }, async (t) => {
-    const [alice, bob] = await t.accounts(2);
-    const a = await t.connect(alice!);
-    const b = await t.connect(bob!);
-    await ensureMutualSubscription(t, a, b);
-    const node = pepNode("presence");
-    deleteOnCleanup(t, alice!, undefined, node);
+    const { a, b0: b, node } = await contactAndPresenceNode(t);
     await publish(a, undefined, node, presencePayload("Moping"), itemId(), "PS-02");
     const reply = await requestSubscription(t, b, a.bareJid, node, b.bareJid!);
     requireResult(reply, "PS-02", `${b.bareJid}, with a presence subscription, subscribing to ${a.bareJid}'s node ${node}`);

@@ -11,7 +11,7 @@ import { NS } from "../../src/xmpp/ns.js";
 import { pubsub } from "../../src/xmpp/pubsub.js";
 import { ensureMutualSubscription } from "../common/accounts.js";
 import {
-  SUITE, checkError, createPepNode, createServiceNode, delayOf, deleteOnCleanup, isResult, itemEvent, itemId, messagePayload, needsPep, onAccount,
+  SUITE, checkError, contactAndPresenceNode, createPepNode, createServiceNode, delayOf, deleteOnCleanup, isResult, itemEvent, itemId, messagePayload, needsPep, onAccount,
   onService, pepNode, presencePayload, publish, requestSubscription, requireResult, restsOn, serviceJid, serviceNodeName, subscribe,
   trackSubscription, worded,
 } from "./pubsub-helpers.js";
@@ -108,12 +108,7 @@ describe(SUITE, () => {
   });
 
   conformance({ id: "pubsub.pep.last-item-on-subscribe", rules: ["PS-05", "PEP-06"], title: "a contact subscribing explicitly to a PEP node advertising pubsub#last-published gets its last item", needs: [needsPep, onAccount("publish"), onAccount("subscribe"), onAccount("last-published")] }, async (t) => {
-    const [alice, bob] = await t.accounts(2);
-    const a = await t.connect(alice!);
-    const b = await t.connect(bob!);
-    await ensureMutualSubscription(t, a, b);
-    const node = pepNode("presence");
-    deleteOnCleanup(t, alice!, undefined, node);
+    const { a, b0: b, node } = await contactAndPresenceNode(t);
     const id = await publish(a, undefined, node, presencePayload("Moping"), itemId(), "PS-05");
     requireResult(await requestSubscription(t, b, a.bareJid, node, b.jid!), "PS-05", `${b.jid} subscribing to ${a.bareJid}'s node ${node}`);
     await b.expect(worded(itemEvent(node, id), `sent to the new subscriber ${restsOn("pubsub#last-published")}`), { rule: "PS-05" });

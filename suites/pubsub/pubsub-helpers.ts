@@ -11,11 +11,12 @@ import type { Need } from "../../src/runner/needs.js";
 import type { TestContext } from "../../src/runner/test-context.js";
 import { check } from "../../src/verdict/verdict.js";
 import { iq, ping } from "../../src/xmpp/builders.js";
+import { ensureMutualSubscription } from "../common/accounts.js";
 import { xml, type Element } from "../../src/xmpp/element.js";
 import { findForm, formValues, type FormValues } from "../../src/xmpp/forms.js";
 import { predicate, type Predicate } from "../../src/xmpp/match.js";
 import { NS } from "../../src/xmpp/ns.js";
-import { eventOf, pubsub, pubsubErrorOf } from "../../src/xmpp/pubsub.js";
+import { eventOf, notifyFeature, pubsub, pubsubErrorOf } from "../../src/xmpp/pubsub.js";
 
 export const SUITE = "pubsub";
 
@@ -471,4 +472,26 @@ export async function createPepNode(owner: TestClient, node: string, config: For
     if (read !== undefined && read !== model) return `configured ${what}, the node has access model '${read}'`;
   }
   return undefined;
+}
+
+/** Alice (a), and bob with a mutual presence subscription to her, and a presence node of hers removed at the end. */
+export async function contactAndPresenceNode(t: TestContext) {
+  const [alice, bob] = await t.accounts(2);
+  const a = await t.connect(alice!);
+  const b0 = await t.connect(bob!);
+  await ensureMutualSubscription(t, a, b0);
+  const node = pepNode("presence");
+  deleteOnCleanup(t, alice!, undefined, node);
+  return { bob: bob!, a, b0, node };
+}
+
+/**
+ * `c`, with no presence subscription to `owner`, says it wants `node`'s notifications:
+ * its broadcast presence reaches nobody at the owner's, so its caps go to the owner's
+ * PEP service in a directed presence too; a ping round trip has them handled.
+ */
+export async function notifyCapsDirectedTo(t: TestContext, c: TestClient, owner: string, node: string): Promise<void> {
+  await c.send(capsPresence(c, [notifyFeature(node)]));
+  await c.send(capsPresence(c, [notifyFeature(node)], {}, { to: owner }));
+  await c.iq(ping(t.domain));
 }
