@@ -175,6 +175,8 @@ async function embedded(args: RunArgs, accounts: Account[]): Promise<Setup> {
     tls: "optional",
     directTls: tls === "direct",
     registration: true,
+    // Well within --max-wait, and short: the test of a service that never answers holds the component meanwhile.
+    upstreamTimeoutMs: Math.min(2000, (args.maxWait * 1000) / 2),
   });
   const port = tls === "direct" ? server.directTlsPort : server.port;
   if (port === undefined) {

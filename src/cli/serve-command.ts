@@ -17,6 +17,7 @@ export interface ServeArgs {
   handshakeTimeout?: number;
   maxConnections?: number;
   maxHandshakes?: number;
+  upstreamTimeout?: number;
   tls: "off" | "optional" | "required";
   directTls: boolean;
   component: string[];
@@ -56,6 +57,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     ...(args.handshakeTimeout !== undefined ? { handshakeTimeoutMs: positiveInt("--handshake-timeout", args.handshakeTimeout) * 1000 } : {}),
     ...(args.maxConnections !== undefined ? { maxConnections: positiveInt("--max-connections", args.maxConnections) } : {}),
     ...(args.maxHandshakes !== undefined ? { maxHandshakes: positiveInt("--max-handshakes", args.maxHandshakes) } : {}),
+    ...(args.upstreamTimeout !== undefined ? { upstreamTimeoutMs: positiveInt("--upstream-timeout", args.upstreamTimeout) * 1000 } : {}),
     tls: args.tls,
     directTls: args.directTls,
     registration: args.register,

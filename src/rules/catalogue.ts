@@ -99,6 +99,17 @@ const XEP0114 = {
   },
 } satisfies Document;
 
+const XEP0376 = {
+  spec: "XEP-0376",
+  version: "0.2",
+  url: "https://xmpp.org/extensions/xep-0376.html",
+  sections: {
+    disco: ["3.1", "Advertising Support"],
+    subs: ["3.2", "Subscribing"],
+    unsub: ["3.3", "Unsubscribing"],
+    sublist: ["3.4", "Listing Subscriptions"],
+  },
+} satisfies Document;
 const RFC6120 = {
   spec: "RFC 6120",
   url: "https://www.rfc-editor.org/rfc/rfc6120",
@@ -181,6 +192,7 @@ const ps = (anchor: keyof typeof XEP0060.sections) => from(XEP0060, anchor);
 const pep = (anchor: keyof typeof XEP0163.sections) => from(XEP0163, anchor);
 const caps = (anchor: keyof typeof XEP0115.sections) => from(XEP0115, anchor);
 const comp = (anchor: keyof typeof XEP0114.sections) => from(XEP0114, anchor);
+const pam = (anchor: keyof typeof XEP0376.sections) => from(XEP0376, anchor);
 
 export const SPECS: readonly Spec[] = [
   {
@@ -224,6 +236,13 @@ export const SPECS: readonly Spec[] = [
     title: "Jabber Component Protocol",
     url: XEP0114.url,
     note: "Components connecting to a server (jabber:component:accept). The XEP gives no reaction to some violations; COMP-12 is this project's reading, as Prosody behaves. COMP-xx are this project's IDs.",
+  },
+  {
+    spec: "XEP-0376",
+    version: "0.2",
+    title: "Pubsub Account Management",
+    url: XEP0376.url,
+    note: "Deferred, and rough: its examples carry typos (`xmln=`, `xml=`, an unclosed element) and it names the service attribute `service` in its prose and `jid` in its examples. The PAM suite reads the protocol with those errata corrected; its readings of what the text leaves open are in [rules-addendum.md](rules-addendum.md). PAM-02, PAM-05, PAM-14 and PAM-15 (client caps, verbatim forwarding, +notify from PAM clients, filtering and MAM) are not tested: they have no behaviour a test could observe, or no protocol yet.",
   },
   {
     spec: "RFC 6120",
@@ -318,6 +337,18 @@ export const RULES: readonly Rule[] = [
   { id: "CAPS-02", ...caps("ver-gen"), level: "MUST", statement: "ver is the base64 of the hash (sha-1 at least) of the sorted identities, features and extended forms, each followed by '<', as the generation method builds them." },
   { id: "CAPS-03", ...caps("ver-proc"), level: "MUST / MUST NOT", statement: "A receiver checks ver against the disco#info answer: an ill-formed or mismatching answer is invalid and never cached for that ver, so no other entity advertising it is credited with it." },
 
+  // XEP-0376 0.2
+  { id: "PAM-01", ...pam("disco"), level: "definition", statement: "The server advertises urn:xmpp:pam:0 in the disco#info of every account's bare JID." },
+  { id: "PAM-03", ...pam("subs"), level: "definition", statement: "A client subscribes by an iq set to its own account (no 'to', or its bare JID) holding <pam/> with the service's JID ('jid' in the examples, 'service' in the prose) around a XEP-0060 <subscribe/>." },
+  { id: "PAM-04", ...pam("subs"), level: "SHALL / MUST", statement: "The 'jid' of the inner <subscribe/> is the requester's own bare JID, and the server checks it." },
+  { id: "PAM-06", ...pam("subs"), level: "SHALL", statement: "The server sends an ordinary XEP-0060 subscribe to the service, from the account's bare JID, for the same node and jid." },
+  { id: "PAM-07", ...pam("subs"), level: "SHALL / MUST", statement: "When the service answers, the server first sends a <notify/> with the subscription and the list's ver to the account's PAM-capable clients, then an empty result to the request." },
+  { id: "PAM-08", ...pam("subs"), level: "MUST NOT / MUST / MAY", statement: "An error the server finds itself is not sent on: the request gets an iq error, whose generator ('by') may only name the local side." },
+  { id: "PAM-09", ...pam("subs"), level: "MUST", statement: "A service's error is relayed with its type and conditions copied through; 'by' is set to the service when the error carries none, and kept when it does." },
+  { id: "PAM-10", ...pam("subs"), level: "definition", statement: "A client may take an error without 'by' for a local one, so a relayed remote error always carries 'by'." },
+  { id: "PAM-11", ...pam("unsub"), level: "definition", statement: "Unsubscribing goes the same way: an unsubscribe from the bare JID to the service, a <notify/> with subscription 'none', then an empty result." },
+  { id: "PAM-12", ...pam("sublist"), level: "definition / MAY", statement: "A <subscriptions/> get to the account lists every subscription (on local and remote services) with a ver; a client that sent a ver may instead get the <notify/>s since then followed by an empty result." },
+  { id: "PAM-13", ...pam("sublist"), level: "interpretation", statement: "The ver is opaque, changes whenever the list changes, and the ver of the latest <notify/> is the one a listing then returns." },
   // XEP-0114 1.6
   { id: "COMP-01", ...comp("concepts"), level: "definition", statement: "A component connects to the server (jabber:component:accept) and authenticates with <handshake/>, not SASL." },
   { id: "COMP-02", ...comp("proto"), level: "definition", statement: "The 'to' of the component's stream header is the component's own domain, which the server must serve." },

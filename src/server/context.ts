@@ -25,6 +25,8 @@ export interface ServerConfig {
   sasl: Mechanism[];
   /** XEP-0114 components: the shared secret of each component domain (lower case). */
   components: ReadonlyMap<string, string>;
+  /** How long a request sent on an account's behalf waits for its answer before the requester gets remote-server-timeout. */
+  upstreamTimeoutMs: number;
 }
 
 export interface ServerContext {

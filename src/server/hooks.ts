@@ -23,7 +23,11 @@ export interface StreamHost extends ClientLink {
   adopt(session: Session): void;
 }
 
-/** An iq get/set the router hands to modules; a handler returns the reply. */
+/**
+ * An iq get/set the router hands to modules; a handler returns the reply, or true when
+ * it has taken the request and will route the reply itself later (as Prosody's handlers
+ * do): an answer that waits for another entity's.
+ */
 export interface IqEvent {
   iq: Element;
   /** The sending session (absent for an iq routed from elsewhere than a local client). */
@@ -69,7 +73,7 @@ export interface Events {
   "account-removing": { jid: Jid };
   /** Collects disco#items of the domain (`node` when asked for one). */
   "disco-items": { session: Session | undefined; node: string | undefined; items: Element[] };
-  /** An iq result or error addressed to the server itself: the answer to a request a module sent. */
+  /** An iq result or error addressed to the server itself or to an account's bare JID: the answer to a request a module sent (on the account's behalf). */
   "iq-response": { iq: Element };
   /** A message to a local account's bare JID, before delivery. Claim it to consume it (a PEP owner's form). */
   "message/bare": { el: Element; to: Jid };
@@ -85,6 +89,17 @@ export interface Events {
   "caps-features": { session: Session };
   /** The XEP-0115 features of a session's client became known or changed (verified, or reused from the cache). */
   "caps-changed": { session: Session; features: ReadonlySet<string> };
+  /** Collects an account's subscriptions on the pubsub services this server hosts, and those services' JIDs. */
+  "pubsub-subscriptions": { account: Jid; hosted: Set<string>; list: HostedSubscription[] };
+}
+
+/** One subscription of an account on a service this server hosts. */
+export interface HostedSubscription {
+  service: string;
+  node: string;
+  jid: string;
+  subscription: string;
+  subid?: string;
 }
 
 type Handler<E> = (event: E) => unknown;

@@ -46,9 +46,9 @@ export function routeFromClient(ctx: ServerContext, session: Session, el: Elemen
         return false;
       }
       const answer = requestToModules(ctx, el, session, to, to?.local ? "self" : "host");
-      ctx.sessions.deliver(session, answer.reply);
+      if (answer.reply) ctx.sessions.deliver(session, answer.reply);
       answer.then();
-      return answer.reply.attrs.type === "error";
+      return answer.reply?.attrs.type === "error";
     }
     default:
       // A message without `to` is for the sender's own account (RFC 6120 10.3).
@@ -107,9 +107,9 @@ function toServer(ctx: ServerContext, el: Element, to: Jid): boolean {
     return false;
   }
   const answer = requestToModules(ctx, el, undefined, to, "host");
-  route(ctx, answer.reply);
+  if (answer.reply) route(ctx, answer.reply);
   answer.then();
-  return answer.reply.attrs.type === "error";
+  return answer.reply?.attrs.type === "error";
 }
 
 function messageToBare(ctx: ServerContext, el: Element, to: Jid): boolean {
@@ -125,16 +125,20 @@ function messageToBare(ctx: ServerContext, el: Element, to: Jid): boolean {
 
 /** An iq to another account's bare JID, answered by the server on its behalf. */
 function accountIq(ctx: ServerContext, iq: Element, to: Jid): boolean {
-  if (!answerable(iq)) return false;
+  if (!answerable(iq)) {
+    // The answer to a request the server sent from the account's bare JID (XEP-0376).
+    ctx.hooks.fire("iq-response", { iq });
+    return false;
+  }
   const answer = requestToModules(ctx, iq, undefined, to, "bare");
-  route(ctx, answer.reply);
+  if (answer.reply) route(ctx, answer.reply);
   answer.then();
-  return answer.reply.attrs.type === "error";
+  return answer.reply?.attrs.type === "error";
 }
 
-/** A reply, and what must follow it once it is sent. */
+/** A reply (undefined when a module will send it later), and what must follow it once it is sent. */
 interface Answer {
-  reply: Element;
+  reply: Element | undefined;
   then(): void;
 }
 
@@ -151,5 +155,6 @@ function requestToModules(ctx: ServerContext, iq: Element, session: Session | un
   if (payloads.length !== 1) return { reply: errorFor(iq, "modify", "bad-request", "an iq get/set has exactly one child"), then };
   const type = iq.attrs.type as "get" | "set";
   const reply = ctx.hooks.fire(iqEventName(type, scope, payloads[0]!), { iq, session, to, afterReply: (fn) => after.push(fn) });
+  if (reply === true) return { reply: undefined, then };
   return { reply: (reply as Element | undefined) ?? errorFor(iq, "cancel", "service-unavailable"), then };
 }

@@ -36,6 +36,8 @@ export const NS = {
   pubsubSubscribeAuthorization: "http://jabber.org/protocol/pubsub#subscribe_authorization",
   pubsubMetaData: "http://jabber.org/protocol/pubsub#meta-data",
   addresses: "http://jabber.org/protocol/address",
+  /** XEP-0376 Pubsub Account Management. */
+  pam: "urn:xmpp:pam:0",
 } as const;
 
 export const SM_NAMESPACES = [NS.sm3, NS.sm2, NS.sm1] as const;

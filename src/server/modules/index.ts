@@ -7,6 +7,7 @@ import caps from "./caps.js";
 import csi from "./csi.js";
 import disco from "./disco.js";
 import legacySession from "./legacy-session.js";
+import pam from "./pam.js";
 import ping from "./ping.js";
 import presence from "./presence.js";
 import pubsub from "./pubsub/index.js";
@@ -14,7 +15,7 @@ import register from "./register.js";
 import roster from "./roster.js";
 import sm from "./sm/index.js";
 
-export const MODULES: readonly ServerModule[] = [disco, ping, roster, register, legacySession, sm, csi, presence, caps, pubsub, adminCommands];
+export const MODULES: readonly ServerModule[] = [disco, ping, roster, register, legacySession, sm, csi, presence, caps, pubsub, pam, adminCommands];
 
 /** Every fault switch, by name, with the rules it breaks: the core's and each module's. */
 export const FAULTS: Readonly<Record<string, FaultSpec>> = Object.assign({ ...CORE_FAULTS }, ...MODULES.map((m) => m.faults));

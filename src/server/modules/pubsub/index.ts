@@ -120,6 +120,14 @@ export default defineModule({
       if (!ctx.faults.has("pubsub.keep-subscription-without-access")) domain.service.recheck(out, undefined, jid);
       domain.send(out);
     });
+    ctx.hooks.on("pubsub-subscriptions", ({ account, hosted, list }) => {
+      for (const [service, engine] of [[domain.jid, domain.service] as const, ...pep.all()]) {
+        hosted.add(service);
+        for (const [node, sub] of engine.subscriptionsOf(account, undefined)) {
+          list.push({ service, node: node.name, jid: sub.jid, subscription: sub.state, subid: sub.subid });
+        }
+      }
+    });
     ctx.hooks.on("account-removing", ({ jid }) => {
       pep.forget(jid.bare);
       const out: Outbox = [];

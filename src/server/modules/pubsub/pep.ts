@@ -45,6 +45,11 @@ export class Pep {
     return service;
   }
 
+  /** Every PEP service made so far, by its owner's bare JID. */
+  all(): IterableIterator<[string, PubsubService]> {
+    return this.services.entries();
+  }
+
   send(out: Outbox): void {
     for (const el of out) route(this.ctx, el);
   }
