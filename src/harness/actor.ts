@@ -256,6 +256,13 @@ export abstract class Actor {
     return this.stanzaSeqs.filter((s) => s > from).length;
   }
 
+  /** Unread elements that arrived before `el` (an element this actor received), in arrival order; not consumed. */
+  unreadBefore(el: Element): Element[] {
+    const at = this.seqOf.get(el);
+    if (at === undefined) throw new Error(`${this.label}: element was not received on this connection`);
+    return this.inbox.filter((r) => r.seq < at).map((r) => r.el);
+  }
+
   /** Elements received so far and not consumed, in arrival order (not consumed by this call). */
   unread(): Element[] {
     return this.inbox.map((r) => r.el);
