@@ -14,10 +14,11 @@ import { predicate } from "../../src/xmpp/match.js";
 import { NS } from "../../src/xmpp/ns.js";
 import { ensureMutualSubscription } from "../common/accounts.js";
 import {
-  SUITE, announceCaps, contactAndPresenceNode, notifyCapsDirectedTo, announceCapsLate, anyItemEvent, createPepNode, delayOf, deleteOnCleanup, feature, isResult, itemEvent, itemId, needsPep,
+  SUITE, contactAndPresenceNode, notifyCapsDirectedTo, announceCapsLate, anyItemEvent, createPepNode, delayOf, deleteOnCleanup, feature, isResult, itemEvent, itemId, needsPep,
   nodeConfiguration, notifiedItem, onAccount, pepNode, presenceFrom, presencePayload, publish, requestSubscription, requireNoPresenceSubscription,
   requireResult, resourceWithKnownCaps, restsOn, rosterSubscription, subscribe, worded,
 } from "./pubsub-helpers.js";
+import { announceCaps } from "../common/caps.js";
 
 const rosterGet = () => iq("get", {}, xml("query", { xmlns: NS.roster }));
 const rosterSet = (jid: string, subscription?: "remove") => iq("set", {}, xml("query", { xmlns: NS.roster }, xml("item", { jid, subscription })));

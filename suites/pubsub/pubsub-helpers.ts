@@ -2,7 +2,9 @@
 // account or the service admin) and deleted again, publishing, caps presence the server
 // has asked about, and readers for notifications and pubsub errors.
 import { randomBytes } from "node:crypto";
-import { CAPS_NODE, capsPresence, harnessInfo, type CapsOptions } from "../../src/harness/caps.js";
+import { CAPS_NODE, capsPresence, harnessInfo } from "../../src/harness/caps.js";
+import { announceCaps, isDiscoInfoGet } from "../common/caps.js";
+import { errorText, stanzaConditionOf } from "../common/errors.js";
 import { capsElement, capsVer, discoInfoQuery } from "../../src/xmpp/caps.js";
 import type { TestClient } from "../../src/harness/client.js";
 import type { Account } from "../../src/harness/target.js";
@@ -73,19 +75,6 @@ export function serviceJid(t: TestContext): string {
 
 export function isResult(reply: Element): boolean {
   return reply.attrs.type === "result";
-}
-
-/** An error reply in words: its type, stanza condition and pubsub condition. */
-export function errorText(reply: Element): string {
-  const error = reply.getChild("error");
-  if (reply.attrs.type !== "error" || !error) return reply.toString();
-  const condition = error.getChildElements().find((c) => c.getNS() === NS.stanzas)?.name ?? "(no condition)";
-  const ps = pubsubErrorOf(reply);
-  return `${error.attrs.type ?? "(no type)"}/${condition}${ps ? ` + ${ps}` : ""}`;
-}
-
-export function stanzaConditionOf(reply: Element): string | undefined {
-  return reply.getChild("error")?.getChildElements().find((c) => c.getNS() === NS.stanzas)?.name;
 }
 
 export interface ExpectedError {
@@ -346,37 +335,6 @@ export function recreateForCleanup(t: TestContext, n: ServiceNode): void {
 
 // ---------------------------------------------------------------------------------------
 // Entity capabilities
-
-/** True for a disco#info request (with or without a node) addressed to the client. */
-function isDiscoInfoGet(el: Element): boolean {
-  return el.name === "iq" && el.attrs.type === "get" && el.getChild("query", NS.discoInfo) !== undefined;
-}
-
-/**
- * Sends presence carrying the caps of `features` (see capsPresence) and waits until the
- * server has asked the client's disco#info about it and the answer has gone out, then
- * for a ping round trip, so that the server has read the answer before the test goes
- * on. Returns false when the server did not ask within the timeout (it may look caps up
- * later, or not at all): the caller decides what that means.
- */
-export async function announceCaps(t: TestContext, c: TestClient, features: string[], opts: CapsOptions = {}, ...children: Element[]): Promise<boolean> {
-  let asked!: () => void;
-  const queried = new Promise<boolean>((resolve) => (asked = () => resolve(true)));
-  // Registered before capsPresence's responder, which answers: this one only watches.
-  c.respond((el) => {
-    if (isDiscoInfoGet(el)) asked();
-    return undefined;
-  });
-  await c.send(capsPresence(c, features, opts, {}, ...children));
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), t.options.timeoutMs)));
-  const seen = await Promise.race([queried, timedOut]);
-  clearTimeout(timer);
-  c.transcript.add("event", c.label, seen ? "the server asked for this client's caps" : `the server did not ask for this client's caps within ${t.options.timeoutMs} ms`);
-  // The answer was written before this ping: a server reading in order has read it.
-  await c.iq(ping(t.domain));
-  return seen;
-}
 
 /** A contact's presence update as the owner sees it, e.g. to know the server has handled it. */
 export function presenceFrom(jid: string, show?: string): Predicate {
