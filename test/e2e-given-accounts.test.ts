@@ -18,7 +18,7 @@ describe("given accounts, run after run", function () {
   this.timeout(300_000);
 
   it("two runs in a row with the same three accounts, the second shuffled, match a --register run with no failure", async () => {
-    const { child, port, line } = await serve("--port", "0", ...GIVEN.flatMap((a) => ["--user", a]), "--component", "component.localhost:s3cret");
+    const { child, port, line } = await serve("--port", "0", ...GIVEN.flatMap((a) => ["--user", a]), "--component", "component.localhost:s3cret", "--upstream-timeout", "1");
     try {
       const componentPort = /component port (\d+)/.exec(line)?.[1];
       const target = ["--target", `127.0.0.1:${port}`, "--domain", "localhost", "--sm-queue-limit", "500", "--component", `component.localhost:s3cret@${componentPort}`];

@@ -52,7 +52,7 @@ export interface ServerOptions {
   components?: Array<{ name: string; secret: string }>;
   /** Port of the component listener (default: an ephemeral one); it listens only when components are configured. */
   componentPort?: number;
-  /** How long a request the server sends on an account's behalf (XEP-0376) may wait for its answer (default 30000 ms). */
+  /** How long a request the server sends on an account's behalf (XEP-0376) may wait for its answer (default 5000 ms, within run's default --max-wait). */
   upstreamTimeoutMs?: number;
   log?: (line: string) => void;
 }
@@ -100,7 +100,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       admins,
       sasl,
       components,
-      upstreamTimeoutMs: opts.upstreamTimeoutMs ?? 30_000,
+      upstreamTimeoutMs: opts.upstreamTimeoutMs ?? 5000,
     },
     faults,
     store,
