@@ -37,8 +37,13 @@ export const feature = (name: string) => `${NS.pubsub}#${name}`;
 export const onService = (name: string): Need => ({ discoFeature: feature(name), on: "pubsub" });
 /** The account's bare JID (its PEP service) advertises this feature. */
 export const onAccount = (name: string): Need => ({ discoFeature: feature(name), on: "account" });
-/** PEP: the account's bare JID speaks pubsub. */
-export const needsPep: Need = { discoFeature: NS.pubsub, on: "account", label: "PEP (http://jabber.org/protocol/pubsub on the account's bare JID)" };
+/**
+ * PEP: the account's bare JID has the pubsub/pep identity, which is how XEP-0163 §6.1 says
+ * a server shows PEP support ("MUST return an identity of pubsub/pep"). Its example lists
+ * pubsub# features but not http://jabber.org/protocol/pubsub itself, so a server may
+ * rightly leave that feature out.
+ */
+export const needsPep: Need = { discoIdentity: "pubsub/pep", on: "account", label: "PEP (the pubsub/pep identity on the account's bare JID)" };
 
 /** A fresh NodeID, so that tests running side by side and runs after runs never meet. */
 export function pepNode(kind: string): string {
