@@ -442,20 +442,24 @@ export async function resourceWithKnownCaps(t: TestContext, account: Account, fe
 }
 
 /**
- * Sends initial presence with the caps of `features` but answers the server's disco#info
- * queries only once `watcher` has seen that presence: the server has then handled the
- * presence while the caps were still unknown to it. Returns false when the server had not
- * asked by then (a ping answered after the presence marks "by then").
+ * Sends initial presence with caps showing interest in the owner's PEP node `pepNode` but
+ * answers the server's disco#info queries only once `owner` has seen that presence: the
+ * server has then handled the presence while the caps were still unknown to it. Returns
+ * false when the server had not asked by then: "by then" is marked by a ping to the domain
+ * and an items request to the owner's PEP service, answered after the presence was handled
+ * both by the server and by a PEP service it delegates to a component (XEP-0355), whose
+ * query does not come through the server's own queue.
  */
-export async function announceCapsLate(t: TestContext, c: TestClient, features: string[], watcher: TestClient): Promise<boolean> {
-  const info = harnessInfo(features);
+export async function announceCapsLate(t: TestContext, c: TestClient, pepNode: string, owner: TestClient): Promise<boolean> {
+  const info = harnessInfo([notifyFeature(pepNode)]);
   const node = `${CAPS_NODE}#${capsVer(info)}`;
   const answer = (q: Element) =>
     xml("iq", { type: "result", id: q.attrs.id, to: q.attrs.from }, discoInfoQuery(info, q.getChild("query", NS.discoInfo)?.attrs.node === node ? node : undefined));
   await c.send(xml("presence", {}, capsElement(CAPS_NODE, info)));
-  await watcher.expect(presenceFrom(c.jid!), { rule: "RFC6121-presence" });
-  // Queries the server sent on handling the presence came before the answer to this ping.
+  await owner.expect(presenceFrom(c.jid!), { rule: "RFC6121-presence" });
+  // Queries sent on handling the presence came before the answers to these two.
   await c.iq(ping(t.domain));
+  await c.iq(pubsub.items(owner.bareJid, pepNode, { max: 1 }));
   const pending = c.unread().filter(isDiscoInfoGet);
   c.respond((el) => (isDiscoInfoGet(el) ? answer(el) : undefined));
   for (const q of pending) {
