@@ -16,7 +16,7 @@ import { ensureMutualSubscription } from "../common/accounts.js";
 import {
   SUITE, announceCaps, contactAndPresenceNode, notifyCapsDirectedTo, announceCapsLate, anyItemEvent, createPepNode, delayOf, deleteOnCleanup, feature, isResult, itemEvent, itemId, needsPep,
   nodeConfiguration, notifiedItem, onAccount, pepNode, presenceFrom, presencePayload, publish, requestSubscription, requireNoPresenceSubscription,
-  requireResult, resourceWithKnownCaps, restsOn, rosterSubscription, subscribe, worded,
+  requirePresenceModel, requireResult, resourceWithKnownCaps, restsOn, rosterSubscription, subscribe, worded,
 } from "./pubsub-helpers.js";
 
 const rosterGet = () => iq("get", {}, xml("query", { xmlns: NS.roster }));
@@ -317,6 +317,12 @@ describe(SUITE, () => {
     const node = pepNode("presence");
     deleteOnCleanup(t, alice!, undefined, node);
     await publish(a, undefined, node, presencePayload("Moping"), itemId(), "PEP-02");
+    await requirePresenceModel(t, a, node);
+    // The control: alice's resource advertising +notify gets every publish, and once it has
+    // this one, the service has sent what it sends for it (a PEP service run as a component
+    // notifies after answering the publish, so a barrier through the server alone proves nothing).
+    const control = await t.connect(alice!, { label: "control" });
+    await announceCaps(t, control, [notifyFeature(node)]);
     // An explicit subscription, which bob's caps (he advertises none) do not stand behind.
     await subscribe(t, b, a.bareJid!, node, "PEP-07");
     // Alice withdraws bob's subscription to her presence (RFC 6121 3.2); her roster push says it is done.
@@ -326,6 +332,7 @@ describe(SUITE, () => {
       return item?.attrs.jid === b.bareJid && item?.attrs.subscription !== "from" && item?.attrs.subscription !== "both";
     }), { rule: "RFC6121-roster" });
     const id = await publish(a, undefined, node, presencePayload("Happy"), itemId(), "PEP-07");
+    await control.expect(itemEvent(node, id), { rule: "PEP-06" });
     await b.expectNothing(itemEvent(node, id), "PEP-07");
   });
 

@@ -471,6 +471,18 @@ export async function announceCapsLate(t: TestContext, c: TestClient, pepNode: s
 }
 
 /**
+ * The owner's auto-created PEP node has the presence access model: the default (PEP-07), or
+ * else set so. A service whose default differs fails pubsub.pep.default-config for that;
+ * tests about what a presence node does then still check it. Skips when it cannot be set.
+ */
+export async function requirePresenceModel(t: TestContext, owner: TestClient, node: string): Promise<void> {
+  const model = (await nodeConfiguration(owner, undefined, node))?.["pubsub#access_model"]?.[0];
+  if (model === undefined || model === "presence") return;
+  const configured = await owner.iq(pubsub.configure(undefined, node, { "pubsub#access_model": "presence" }));
+  if (!isResult(configured)) t.skip(`the auto-created node has access model '${model}' and the PEP service refused to set 'presence': ${errorText(configured)}`);
+}
+
+/**
  * Creates `node` on the account's own PEP service and configures it with `config` (full
  * pubsub# field names), plus those of `optional` its configuration form offers: two
  * steps, so that a service with config-node but without create-and-configure serves too.
