@@ -35,6 +35,14 @@ describe("runner needs", () => {
     expect(describeNeed({ discoFeature: "urn:xmpp:pam:0", on: "account" })).to.equal("disco feature urn:xmpp:pam:0 (account)");
   });
 
+  it("disco identities: category/type on the domain, the account, or the pubsub service", () => {
+    expect(unmetReason({ discoIdentity: "pubsub/pep", on: "account" }, ctx)).to.equal(undefined);
+    expect(unmetReason({ discoIdentity: "pubsub/pep", on: "domain" }, ctx)).to.equal("localhost does not advertise the identity pubsub/pep in disco#info");
+    expect(unmetReason({ discoIdentity: "pubsub/pep", on: "domain", label: "PEP" }, ctx)).to.equal("localhost does not advertise PEP in disco#info");
+    expect(unmetReason({ discoIdentity: "pubsub/service", on: "pubsub" }, ctx)).to.equal(undefined);
+    expect(describeNeed({ discoIdentity: "pubsub/pep", on: "account" })).to.equal("disco identity pubsub/pep (account)");
+  });
+
   it("queue limit: known or not", () => {
     expect(unmetReason({ smQueueLimit: true }, ctx) ?? "").to.match(/--sm-queue-limit/);
     expect(unmetReason({ smQueueLimit: true }, { ...ctx, smQueueLimit: 500 })).to.equal(undefined);

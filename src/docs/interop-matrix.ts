@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { listTests, type ListedTest } from "../runner/list.js";
 import { loadExpectations, type Expectation, type ExpectationsFile } from "../runner/expectations.js";
 import { DEFAULT_ACCOUNTS, describeRun, PLATFORMS } from "../interop/plan.js";
+import { knownSuites, OPT_IN_SUITES } from "../runner/suites.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const EXPECTATIONS_DIR = join(ROOT, "fixtures", "expectations");
@@ -20,7 +21,7 @@ async function interopMatrix(): Promise<string> {
   const servers = readdirSync(EXPECTATIONS_DIR)
     .filter((f) => f.endsWith(".json"))
     .sort()
-    .map((f) => ({ file: `fixtures/expectations/${f}`, doc: loadExpectations(join(EXPECTATIONS_DIR, f)) }));
+    .map((f) => ({ file: `fixtures/expectations/${f}`, doc: loadExpectations(join(EXPECTATIONS_DIR, f)), suites: suitesRun(f) }));
   const out = [
     "# Interoperability matrix",
     "",
@@ -29,7 +30,7 @@ async function interopMatrix(): Promise<string> {
     "The reference column is checked by `npm test` (every test must pass there), the others by",
     "`npm run interop`, which runs each server in CI and fails when the results of any of its",
     "runs differ from its expectations file. A test a server's file does not list passes against",
-    "that server.",
+    "that server, unless none of the server's runs includes the test's suite (\"not run\").",
     "",
     ...runs(),
     "",
@@ -39,11 +40,22 @@ async function interopMatrix(): Promise<string> {
     `|---|---|---|---|${servers.map(() => "---|").join("")}`,
   ];
   for (const t of tests) {
-    const cells = servers.map((s) => cell(s.doc.tests[t.suite]?.[t.id]));
+    const cells = servers.map((s) => (s.suites && !s.suites.has(t.suite) ? "not run" : cell(s.doc.tests[t.suite]?.[t.id])));
     out.push(`| ${t.id} | ${t.rules.join(" ")} | ${escape(t.title)} | pass | ${cells.join(" | ")} |`);
   }
   for (const s of servers) out.push("", ...notes(s.doc, s.file, tests));
   return out.join("\n") + "\n";
+}
+
+/**
+ * The suites the runs of the platform using this expectations file cover (a run without
+ * suites of its own runs every default one), or undefined when no platform uses it.
+ */
+function suitesRun(file: string): Set<string> | undefined {
+  const platform = PLATFORMS.find((p) => p.expectations === file);
+  if (!platform) return undefined;
+  const defaults = knownSuites().filter((s) => !OPT_IN_SUITES.includes(s));
+  return new Set(platform.runs.flatMap((r) => r.suites ?? defaults));
 }
 
 /** Each CI run and where its test accounts come from, from the launcher's own plan. */

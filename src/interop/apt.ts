@@ -9,8 +9,10 @@ export interface Package {
   name: string;
   /** Present once the package is installed. */
   binary: string;
-  /** Where the package's own init script records its daemon's pid. */
-  daemonPidfile: string;
+  /** Where the package's own init script records its daemon's pid; none for a package without a daemon. */
+  daemonPidfile?: string;
+  /** Other packages the fixture needs besides this one's own dependencies, installed in the same apt-get call. */
+  with?: readonly Package[];
 }
 
 /** invoke-rc.d asks this script whether a service may start; 101 means no. */
@@ -18,9 +20,11 @@ const POLICY_RC_D = "/usr/sbin/policy-rc.d";
 const APT_ENV = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
 let listsUpdated = false;
 
-/** Installs the package if its binary is missing. */
+/** Installs the package, and those it is `with`, whichever of them has its binary missing. */
 export async function ensureInstalled(pkg: Package): Promise<void> {
-  if (existsSync(pkg.binary)) return;
+  const missing = [pkg, ...(pkg.with ?? [])].filter((p) => !existsSync(p.binary));
+  if (missing.length === 0) return;
+  const names = missing.map((p) => p.name);
   const ownPolicy = !existsSync(POLICY_RC_D); // someone else's stays untouched
   if (ownPolicy) writeFileSync(POLICY_RC_D, "#!/bin/sh\n# written by the interop launcher for the length of an install\nexit 101\n", { mode: 0o755 });
   try {
@@ -28,12 +32,14 @@ export async function ensureInstalled(pkg: Package): Promise<void> {
       await execOk("apt-get update", "apt-get", ["update", "-qq"], { env: APT_ENV });
       listsUpdated = true;
     }
-    await execOk(`apt-get install ${pkg.name}`, "apt-get", ["install", "-y", "-qq", pkg.name], { env: APT_ENV });
+    await execOk(`apt-get install ${names.join(" ")}`, "apt-get", ["install", "-y", "-qq", ...names], { env: APT_ENV });
   } finally {
     if (ownPolicy) rmSync(POLICY_RC_D, { force: true });
   }
-  if (!existsSync(pkg.binary)) throw new SetupError(`apt-get installed ${pkg.name} but ${pkg.binary} is missing`);
-  await stopSystemDaemon(pkg);
+  for (const p of missing) {
+    if (!existsSync(p.binary)) throw new SetupError(`apt-get installed ${p.name} but ${p.binary} is missing`);
+    await stopSystemDaemon(p);
+  }
 }
 
 export async function installedVersion(pkg: Package): Promise<string> {
@@ -42,6 +48,7 @@ export async function installedVersion(pkg: Package): Promise<string> {
 
 /** A daemon the install started after all (a pre-existing policy-rc.d allowed it) is stopped again. */
 async function stopSystemDaemon(pkg: Package): Promise<void> {
+  if (pkg.daemonPidfile === undefined) return;
   const pid = daemonPid(pkg.daemonPidfile);
   if (pid === undefined) return;
   console.log(`${pkg.name}: the install started the system daemon (pid ${pid}); stopping it`);

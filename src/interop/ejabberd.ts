@@ -2,7 +2,7 @@
 // refuses anyone else but root) with config, Mnesia spool and logs in the state dir.
 // Erlang distribution listens on one fixed loopback port and epmd is never started.
 import { randomBytes } from "node:crypto";
-import { chownSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { chownSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Account } from "../harness/target.js";
@@ -12,7 +12,7 @@ import { SetupError } from "./errors.js";
 import { serverFixture } from "./paths.js";
 import { FIXTURE, newComponent, once, type Platform, type RunningServer } from "./platform.js";
 import { requireFree } from "./ports.js";
-import { exec, lastLine, startProcess, type CommandOptions } from "./processes.js";
+import { exec, lastLine, startProcess, systemUser, type CommandOptions } from "./processes.js";
 import { writeFromTemplate } from "./template.js";
 
 const PACKAGE: Package = { name: "ejabberd", binary: "/usr/sbin/ejabberdctl", daemonPidfile: "/run/ejabberd/ejabberd.pid" };
@@ -63,7 +63,7 @@ export const ejabberd: Platform = {
       // The same cookie for the node and for every ejabberdctl call; none is written to ~ejabberd.
       COOKIE: randomBytes(16).toString("hex"),
     });
-    const user = systemUser("ejabberd");
+    const user = systemUser("ejabberd", PACKAGE.name);
     chownTree(stateDir, user);
 
     const ctl = (...command: string[]) => [
@@ -94,13 +94,6 @@ export const ejabberd: Platform = {
     };
   },
 };
-
-function systemUser(name: string): { uid: number; gid: number } {
-  const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${name}:`));
-  const [, , uid, gid] = line?.split(":") ?? [];
-  if (uid === undefined || gid === undefined) throw new SetupError(`no system user "${name}" (is the ejabberd package installed?)`);
-  return { uid: Number(uid), gid: Number(gid) };
-}
 
 function chownTree(path: string, user: { uid: number; gid: number }): void {
   chownSync(path, user.uid, user.gid);

@@ -2,11 +2,12 @@
 // and a description of every run's provisioning for the launcher's output and the docs.
 import type { Account } from "../harness/target.js";
 import { ejabberd } from "./ejabberd.js";
+import { libervia } from "./libervia.js";
 import type { Platform, Run } from "./platform.js";
 import { prosody } from "./prosody.js";
 
 /** `--server all` runs them in this order. */
-export const PLATFORMS: readonly Platform[] = [prosody, ejabberd];
+export const PLATFORMS: readonly Platform[] = [prosody, ejabberd, libervia];
 
 /** The `--account` default: created on every server at start, used by the given runs. */
 export const DEFAULT_ACCOUNTS: readonly Account[] = ["alice", "bob", "carol"].map((name) => ({ username: name, password: `${name}-pw` }));

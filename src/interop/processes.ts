@@ -12,6 +12,14 @@ export interface CommandOptions {
   user?: { uid: number; gid: number };
 }
 
+/** A system user's ids, from /etc/passwd; `pkg` is the package that creates it, for the error. */
+export function systemUser(name: string, pkg: string): { uid: number; gid: number } {
+  const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${name}:`));
+  const [, , uid, gid] = line?.split(":") ?? [];
+  if (uid === undefined || gid === undefined) throw new SetupError(`no system user "${name}" (is the ${pkg} package installed?)`);
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
 export interface CommandResult {
   code: number | null;
   /** stdout and stderr together. */

@@ -11,7 +11,8 @@ import { FIXTURE, newComponent, once, type Platform, type RunningServer } from "
 import { requireFree } from "./ports.js";
 import { exec, lastLine, startProcess } from "./processes.js";
 
-const PACKAGE: Package = { name: "prosody", binary: "/usr/bin/prosodyctl", daemonPidfile: "/run/prosody/prosody.pid" };
+/** Also installed with the libervia fixture, which runs the same Prosody. */
+export const PROSODY_PACKAGE: Package = { name: "prosody", binary: "/usr/bin/prosodyctl", daemonPidfile: "/run/prosody/prosody.pid" };
 const CONFIG = serverFixture("prosody", "prosody.cfg.lua");
 const PORTS = { c2s: 15222, component: 15347 };
 const { domain: DOMAIN, smQueueLimit: SM_QUEUE_LIMIT } = FIXTURE;
@@ -31,7 +32,7 @@ export const prosody: Platform = {
   ],
   accountCommand: "prosodyctl register",
 
-  package: PACKAGE,
+  package: PROSODY_PACKAGE,
 
   async start(stateDir, logFile): Promise<RunningServer> {
     await requireFree(PORTS);

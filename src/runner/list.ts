@@ -33,6 +33,7 @@ export function describeNeed(need: Need): string {
   if ("streamFeature" in need) return `stream feature ${need.streamFeature} (${need.phase ?? "post-auth"})`;
   if ("accounts" in need) return `${need.accounts} account${need.accounts === 1 ? "" : "s"}`;
   if ("discoFeature" in need) return `disco feature ${need.discoFeature} (${need.on})`;
+  if ("discoIdentity" in need) return `disco identity ${need.discoIdentity} (${need.on})`;
   if ("component" in need) return "an XEP-0114 component (--component)";
   return "known SM queue limit (--sm-queue-limit)";
 }

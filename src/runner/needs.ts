@@ -8,6 +8,8 @@ export type Need =
   | { accounts: number }
   /** A disco#info feature of the domain, the test account's bare JID, or the pubsub service. */
   | { discoFeature: string; on: "domain" | "account" | "pubsub"; label?: string }
+  /** A disco#info identity ("category/type") of the domain, the test account's bare JID, or the pubsub service. */
+  | { discoIdentity: string; on: "domain" | "account" | "pubsub"; label?: string }
   /** The target's unacknowledged-stanza queue limit is known (`--sm-queue-limit`). */
   | { smQueueLimit: true }
   /** The harness can attach to the target as an XEP-0114 component (`--component`). */
@@ -27,11 +29,11 @@ export function unmetReason(need: Need, ctx: NeedContext): string | undefined {
     if (features.some((f) => f.xmlns === need.streamFeature)) return undefined;
     return `target does not offer the ${need.label ?? need.streamFeature} stream feature ${phase === "pre-auth" ? "before" : "after"} authentication`;
   }
-  if ("discoFeature" in need) {
+  if ("discoFeature" in need || "discoIdentity" in need) {
     const entity = need.on === "domain" ? ctx.capabilities.domain : need.on === "account" ? ctx.capabilities.account : pubsubService(ctx.capabilities);
-    const what = need.label ?? need.discoFeature;
+    const what = need.label ?? ("discoFeature" in need ? need.discoFeature : `the identity ${need.discoIdentity}`);
     if (!entity) return `target lists no pubsub service (no pubsub/service identity among the domain's disco#items), needed for ${what}`;
-    if (entity.features.includes(need.discoFeature)) return undefined;
+    if ("discoFeature" in need ? entity.features.includes(need.discoFeature) : entity.identities.includes(need.discoIdentity)) return undefined;
     return `${entity.jid} does not advertise ${what} in disco#info`;
   }
   if ("accounts" in need) {

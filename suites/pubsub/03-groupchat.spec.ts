@@ -17,7 +17,7 @@ import {
   recreateForCleanup, requireResult, restsOn, retractEvent, subscribe, type ServiceNode,
 } from "./pubsub-helpers.js";
 
-const needsRoom = [onService("create-nodes"), onService("create-and-configure"), onService("subscribe"), onService("publish")];
+const needsRoom = [onService("create-nodes"), onService("subscribe"), onService("publish")];
 
 interface Room {
   n: ServiceNode;

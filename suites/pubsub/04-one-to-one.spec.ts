@@ -7,7 +7,7 @@ import {
   SUITE, checkError, createServiceNode, itemEvent, itemId, messagePayload, onService, publish, requestSubscription, requireResult, subscribe,
 } from "./pubsub-helpers.js";
 
-const needsNode = [onService("create-nodes"), onService("create-and-configure"), onService("subscribe")];
+const needsNode = [onService("create-nodes"), onService("subscribe")];
 const needsAffiliations = [...needsNode, onService("modify-affiliations")];
 
 describe(SUITE, () => {
