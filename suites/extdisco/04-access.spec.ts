@@ -5,6 +5,7 @@
 import { conformance } from "../../src/runner/dsl.js";
 import { check } from "../../src/verdict/verdict.js";
 import { discoInfo } from "../../src/xmpp/builders.js";
+import { extDiscoItems } from "../../src/xmpp/extdisco.js";
 import { pubsub } from "../../src/xmpp/pubsub.js";
 import { errorText } from "../common/errors.js";
 import { isResult, messagePayload, requestSubscription, requireResult } from "../pubsub/pubsub-helpers.js";
@@ -81,5 +82,7 @@ describe(SUITE, () => {
     const leaked = [w, wc, yc, ycc].filter((n) => names.includes(n) || theirs.items.some((e) => e.node === n));
     check(leaked.length === 0, "EXTDISCO-09", `no whitelist node (${w}, ${yc}) and nothing under one (${wc}, ${ycc})`, `listed: ${leaked.join(", ")} (${show(theirs)})`);
     check(!itemNames(theirs).includes(hiddenItem!) && itemNames(theirs).includes(shownItem!), "EXTDISCO-09", `the item of '${vc}' listed, the item of '${wc}' (under the whitelist '${w}') not`, show(theirs));
+    const direct = await b.iq(extDiscoItems(p.jid, wc, { depth: 1 }));
+    check(!isResult(direct), "EXTDISCO-09", `a stranger's extended disco#items of '${wc}' itself refused: it is open, but under the whitelist '${w}'`, direct.toString());
   });
 });
