@@ -412,7 +412,9 @@ export class PubsubService {
    */
   recheck(out: Outbox, only?: PubsubNode, subscriber?: string): void {
     for (const node of only ? [only] : this.nodes.values()) {
-      if (node.config.accessModel !== "presence" && node.config.accessModel !== "roster") continue;
+      // A node inherits its ancestors' access models (REL-10), so a presence or roster parent counts too.
+      const models = [node, ...ancestors(this.nodes, (f) => this.host.has(f), node)].map((n) => n.config.accessModel);
+      if (!models.includes("presence") && !models.includes("roster")) continue;
       for (const sub of [...node.subscriptions.values()]) {
         const bare = bareOf(sub.jid);
         if ((subscriber === undefined || bare === subscriber) && this.refusal(node, bare)) {
