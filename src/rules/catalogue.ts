@@ -110,6 +110,30 @@ const XEP0376 = {
     sublist: ["3.4", "Listing Subscriptions"],
   },
 } satisfies Document;
+const XEP0496 = {
+  spec: "XEP-0496",
+  version: "0.1.0",
+  url: "https://xmpp.org/extensions/xep-0496.html",
+  sections: {
+    "rel-setting": ["4.2", "Settings a Relationship"],
+    "link-rules": ["4.3", "Link Relationship Rules"],
+    "parent-rules": ["4.4", "Parent Relationship Rules"],
+    rules: ["6", "Business Rules"],
+    disco: ["7", "Discovering Support"],
+  },
+} satisfies Document;
+
+const XEP0499 = {
+  spec: "XEP-0499",
+  version: "0.1.0",
+  url: "https://xmpp.org/extensions/xep-0499.html",
+  sections: {
+    discover: ["3.1", "Discovering Linked Nodes and Descendants"],
+    rules: ["4", "Business Rules"],
+    disco: ["5", "Discovering Support"],
+  },
+} satisfies Document;
+
 const RFC6120 = {
   spec: "RFC 6120",
   url: "https://www.rfc-editor.org/rfc/rfc6120",
@@ -193,6 +217,8 @@ const pep = (anchor: keyof typeof XEP0163.sections) => from(XEP0163, anchor);
 const caps = (anchor: keyof typeof XEP0115.sections) => from(XEP0115, anchor);
 const comp = (anchor: keyof typeof XEP0114.sections) => from(XEP0114, anchor);
 const pam = (anchor: keyof typeof XEP0376.sections) => from(XEP0376, anchor);
+const rel = (anchor: keyof typeof XEP0496.sections) => from(XEP0496, anchor);
+const extdisco = (anchor: keyof typeof XEP0499.sections) => from(XEP0499, anchor);
 
 export const SPECS: readonly Spec[] = [
   {
@@ -243,6 +269,20 @@ export const SPECS: readonly Spec[] = [
     title: "Pubsub Account Management",
     url: XEP0376.url,
     note: "Deferred, and rough: its examples carry typos (`xmln=`, `xml=`, an unclosed element) and it names the service attribute `service` in its prose and `jid` in its examples. The PAM suite reads the protocol with those errata corrected; its readings of what the text leaves open are in [rules-addendum.md](rules-addendum.md). PAM-02, PAM-05, PAM-14 and PAM-15 (client caps, verbatim forwarding, +notify from PAM clients, filtering and MAM) are not tested: they have no behaviour a test could observe, or no protocol yet.",
+  },
+  {
+    spec: "XEP-0496",
+    version: "0.1.0",
+    title: "Pubsub Node Relationships",
+    url: XEP0496.url,
+    note: "Experimental (protoXEP 0.0.1 `pubsub-relationships`): `parent` and `link` configuration fields, an acyclic graph, cascade deletion and access inherited from every ancestor. The extdisco suite tests it on the pubsub service and on PEP; REL-xx are this project's IDs, and its readings of what the text leaves open are in [rules-addendum.md](rules-addendum.md).",
+  },
+  {
+    spec: "XEP-0499",
+    version: "0.1.0",
+    title: "Pubsub Extended Discovery",
+    url: XEP0499.url,
+    note: "Experimental (protoXEP 0.0.1 `pubsub-ext-disco`): a data form in disco#items asks for linking nodes, descendants and metadata. Its text advertises `urn:xmpp:pubsub-ext-disco:0` and its example `urn:xmpp:pubsub-ext-disco`; the suite requires the first. EXTDISCO-xx are this project's IDs; depth 0, where an item's ItemID goes and the paging order are readings in [rules-addendum.md](rules-addendum.md).",
   },
   {
     spec: "RFC 6120",
@@ -349,6 +389,32 @@ export const RULES: readonly Rule[] = [
   { id: "PAM-11", ...pam("unsub"), level: "definition", statement: "Unsubscribing goes the same way: an unsubscribe from the bare JID to the service, a <notify/> with subscription 'none', then an empty result." },
   { id: "PAM-12", ...pam("sublist"), level: "definition / MAY", statement: "A <subscriptions/> get to the account lists every subscription (on local and remote services) with a ver; a client that sent a ver may instead get the <notify/>s since then followed by an empty result." },
   { id: "PAM-13", ...pam("sublist"), level: "interpretation", statement: "The ver is opaque, changes whenever the list changes, and the ver of the latest <notify/> is the one a listing then returns." },
+  // XEP-0499 0.1.0
+  { id: "EXTDISCO-01", ...extdisco("disco"), level: "MUST", statement: "A pubsub or PEP service that supports extended discovery advertises urn:xmpp:pubsub-ext-disco:0 in its disco#info." },
+  { id: "EXTDISCO-02", ...extdisco("rules"), level: "MUST NOT", statement: "Without the urn:xmpp:pubsub-ext-disco:0 form, disco#items stays XEP-0060's: a node's items named by ItemID with no 'node', no metadata forms, no child nodes." },
+  { id: "EXTDISCO-03", ...extdisco("discover"), level: "MUST / MUST NOT", statement: "The 'type' field (items and/or nodes, both by default) filters: items only if 'items' is selected, nodes only if 'nodes' is." },
+  { id: "EXTDISCO-04", ...extdisco("discover"), level: "MUST", statement: "'linked_nodes' defaults to false; when true, the nodes linking to the listed nodes (and their items) are included." },
+  { id: "EXTDISCO-05", ...extdisco("discover"), level: "MUST", statement: "'full_metadata' defaults to false, and then a node's form carries only FORM_TYPE and its relationship fields; when true, the full XEP-0060 §5.4 metadata form." },
+  { id: "EXTDISCO-06", ...extdisco("discover"), level: "definition / MUST NOT", statement: "'depth' (an integer, default 0) is the number of layers of descendants included; descendants with a link are left out unless linked_nodes is true." },
+  { id: "EXTDISCO-07", ...extdisco("discover"), level: "MUST", statement: "With the form, every returned <item/> carries 'node', a pubsub item the NodeID of its node." },
+  { id: "EXTDISCO-08", ...extdisco("discover"), level: "MUST", statement: "Each returned node carries a pubsub#meta-data form with {urn:xmpp:pubsub-relationships:0}parent for a child and …link for a linking node." },
+  { id: "EXTDISCO-09", ...extdisco("rules"), level: "MUST / MUST NOT", statement: "Nodes the requester may not access (under their own access model or an ancestor's) are left out, and so is everything under them." },
+  { id: "EXTDISCO-10", ...extdisco("rules"), level: "SHOULD", statement: "Large results are paged with XEP-0059 RSM; following the pages returns every entry exactly once." },
+  // XEP-0496 0.1.0
+  { id: "REL-01", ...rel("disco"), level: "MUST", statement: "A pubsub service supporting node relationships advertises urn:xmpp:pubsub-relationships:0 in its disco#info." },
+  { id: "REL-02", ...rel("rel-setting"), level: "definition", statement: "A relationship is set through node configuration (at creation or by configure): {urn:xmpp:pubsub-relationships:0}parent or …link holding a NodeID of the same service, kept and shown in the configuration." },
+  { id: "REL-03", ...rel("rel-setting"), level: "MUST", statement: "Parent and link edges together stay acyclic; a configuration making a cycle gets not-allowed + invalid-option." },
+  { id: "REL-04", ...rel("rel-setting"), level: "MUST", statement: "A node linking to a node that has a parent gets that parent; a linking node with a different parent is refused with not-allowed + invalid-option." },
+  { id: "REL-05", ...rel("link-rules"), level: "MUST", statement: "When a linked node's parent is set or changed, the service sets the same parent on all its linking nodes." },
+  { id: "REL-06", ...rel("rel-setting"), level: "MUST NOT", statement: "A client may not set the parent of a node that has a link: not-allowed + invalid-option." },
+  { id: "REL-07", ...rel("link-rules"), level: "MUST", statement: "Deleting a linked node deletes all its linking nodes; deleting a linking node deletes nothing else." },
+  { id: "REL-08", ...rel("link-rules"), level: "definition", statement: "The access and publish models of nodes joined by a link are independent." },
+  { id: "REL-09", ...rel("parent-rules"), level: "MUST", statement: "Deleting a parent deletes its whole subtree, recursively (and, the project reads, tells each deleted node's subscribers)." },
+  { id: "REL-10", ...rel("parent-rules"), level: "MUST NOT", statement: "Reading a node needs access under its own access model and every ancestor's; publishing needs publish rights on it and every ancestor." },
+  { id: "REL-11", ...rel("rules"), level: "definition", statement: "XEP-0060 node discovery is unaffected: children are not listed under their parent in a plain disco#items." },
+  { id: "REL-12", ...rel("rules"), level: "definition", statement: "NodeIDs are unique on the whole service, wherever a node sits in the hierarchy: a second node of the same name gets conflict." },
+  { id: "REL-13", ...rel("rules"), level: "MAY / MUST NOT", statement: "A service may add relationships to well-known nodes created without any, but never changes or adds to those the creator set." },
+  { id: "REL-14", ...rel("rules"), level: "definition", statement: "Unparenting a child (clearing or changing its parent) takes it out of its old parent's subtree, so deleting that parent leaves it." },
   // XEP-0114 1.6
   { id: "COMP-01", ...comp("concepts"), level: "definition", statement: "A component connects to the server (jabber:component:accept) and authenticates with <handshake/>, not SASL." },
   { id: "COMP-02", ...comp("proto"), level: "definition", statement: "The 'to' of the component's stream header is the component's own domain, which the server must serve." },

@@ -38,6 +38,12 @@ export const NS = {
   addresses: "http://jabber.org/protocol/address",
   /** XEP-0376 Pubsub Account Management. */
   pam: "urn:xmpp:pam:0",
+  /** XEP-0496 Pubsub Node Relationships: the feature and the namespace of its configuration fields. */
+  pubsubRelationships: "urn:xmpp:pubsub-relationships:0",
+  /** XEP-0499 Pubsub Extended Discovery: the feature and the FORM_TYPE of the request form. */
+  pubsubExtDisco: "urn:xmpp:pubsub-ext-disco:0",
+  /** XEP-0059 Result Set Management. */
+  rsm: "http://jabber.org/protocol/rsm",
 } as const;
 
 export const SM_NAMESPACES = [NS.sm3, NS.sm2, NS.sm1] as const;

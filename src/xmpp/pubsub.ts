@@ -14,7 +14,7 @@ export type PubsubErrorCondition =
   | "invalid-jid" | "presence-subscription-required" | "not-in-roster-group" | "closed-node" | "pending-subscription"
   | "too-many-subscriptions" | "unsupported" | "not-subscribed" | "subid-required" | "invalid-subid" | "nodeid-required"
   | "item-required" | "payload-required" | "invalid-payload" | "item-forbidden" | "max-items-exceeded" | "precondition-not-met"
-  | "configuration-required" | "invalid-options";
+  | "configuration-required" | "invalid-options" | "invalid-option";
 
 const pubsubIq = (type: "get" | "set", to: string | undefined, ns: string, ...children: Element[]) => iq(type, { to }, xml("pubsub", { xmlns: ns }, ...children));
 

@@ -2,6 +2,7 @@
 // their pubsub#node_config form fields, reading a submitted form, and the
 // publish-options preconditions (7.1.5), which name the same fields.
 import { childElements, xml, type Element } from "../../../xmpp/element.js";
+import { REL_LINK, REL_PARENT } from "../../../xmpp/extdisco.js";
 import { formBoolean } from "../../../xmpp/forms.js";
 import { NS } from "../../../xmpp/ns.js";
 
@@ -25,6 +26,10 @@ export interface NodeConfig {
   notifyConfig: boolean;
   notifySub: boolean;
   sendLastPublishedItem: SendLast;
+  /** XEP-0496: the NodeID of the node's parent on the same service, "" for a root node. */
+  parent: string;
+  /** XEP-0496: the NodeID of the node this one links to, "" for none. */
+  link: string;
 }
 
 /** What max_items 'max' means here, and the most a node keeps. */
@@ -51,6 +56,8 @@ export function defaultConfig(accessModel: AccessModel): NodeConfig {
     notifyConfig: false,
     notifySub: false,
     sendLastPublishedItem: "on_sub_and_presence",
+    parent: "",
+    link: "",
   };
 }
 
@@ -106,6 +113,19 @@ function list<K extends "accessModel" | "publishModel" | "sendLastPublishedItem"
   };
 }
 
+/** A XEP-0496 relationship field: one NodeID, or none (no value, or an empty one). */
+const relationship = (name: string, key: "parent" | "link", label: string): Field => ({
+  var: name,
+  label,
+  type: "text-single",
+  get: (c) => (c[key] ? [c[key]] : []),
+  set: (c, v) => {
+    if (v.length > 1) return false;
+    c[key] = v[0]?.trim() ?? "";
+    return true;
+  },
+});
+
 const FIELDS: readonly Field[] = [
   text("title", "title", "A friendly name for the node"),
   text("type", "type", "The type of node data, usually the namespace of the payload"),
@@ -138,7 +158,14 @@ const FIELDS: readonly Field[] = [
   bool("notify_config", "notifyConfig", "Notify subscribers when the node configuration changes"),
   bool("notify_sub", "notifySub", "Notify owners about new subscribers and unsubscribes"),
   list("send_last_published_item", "sendLastPublishedItem", "When to send the last published item", ["never", "on_sub", "on_sub_and_presence"]),
+  relationship(REL_PARENT, "parent", "The parent node (XEP-0496)"),
+  relationship(REL_LINK, "link", "The node this node links to (XEP-0496)"),
 ];
+
+/** Whether a submitted form names the relationship field `name` (REL_PARENT or REL_LINK), with or without a value. */
+export function submits(form: Element, name: string): boolean {
+  return submitted(form).some(([n]) => n === name);
+}
 
 /** The node_config form: `form` for an owner to fill in, `result` inside a configuration notification. */
 export function configForm(config: NodeConfig, type: "form" | "result"): Element {

@@ -12,7 +12,7 @@ import { bounce, route } from "../../router.js";
 import type { Session } from "../../session.js";
 import { defaultConfig } from "./config.js";
 import { authorizationForm, readAuthorization } from "./events.js";
-import { discoItems, nodeInfo, PUBSUB_FEATURES, pubsubRequest } from "./requests.js";
+import { discoItemsReply, nodeInfo, pubsubRequest, serviceFeatures } from "./requests.js";
 import { PubsubService, type Outbox, type Recipient, type ServiceHost } from "./service.js";
 import type { PubsubNode } from "./node.js";
 
@@ -86,16 +86,13 @@ export class DomainPubsub implements ServiceHost {
     const node = payload.attrs.node;
     if (ns === NS.discoInfo) {
       if (node === undefined) {
-        return resultFor(iq, xml("query", { xmlns: NS.discoInfo }, xml("identity", { category: "pubsub", type: "service", name: "Publish-Subscribe" }), ...[NS.discoInfo, NS.discoItems, ...PUBSUB_FEATURES].map((v) => xml("feature", { var: v }))));
+        return resultFor(iq, xml("query", { xmlns: NS.discoInfo }, xml("identity", { category: "pubsub", type: "service", name: "Publish-Subscribe" }), ...[NS.discoInfo, NS.discoItems, ...serviceFeatures((f) => this.has(f))].map((v) => xml("feature", { var: v }))));
       }
       const found = this.service.nodes.get(node);
       const info = found && nodeInfo(this.service, found, from);
       return info ? resultFor(iq, xml("query", { xmlns: NS.discoInfo, node }, ...info)) : errorFor(iq, "cancel", "item-not-found");
     }
-    if (ns === NS.discoItems) {
-      const items = discoItems(this.service, node, from);
-      return items ? resultFor(iq, xml("query", { xmlns: NS.discoItems, node }, ...items)) : errorFor(iq, "cancel", "item-not-found");
-    }
+    if (ns === NS.discoItems) return discoItemsReply(this.service, iq, from);
     if (ns === NS.ping) return resultFor(iq);
     return errorFor(iq, "cancel", "service-unavailable");
   }

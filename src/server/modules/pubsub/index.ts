@@ -10,7 +10,7 @@ import { errorFor, resultFor } from "../../replies.js";
 import { DomainPubsub } from "./domain-service.js";
 import { authorizationForm, readAuthorization } from "./events.js";
 import { Pep, PEP_FEATURES, PEP_IDENTITY } from "./pep.js";
-import { discoItems, nodeInfo, PUBSUB_FEATURES, pubsubRequest } from "./requests.js";
+import { discoItemsReply, nodeInfo, pubsubRequest, serviceFeatures } from "./requests.js";
 import type { Outbox } from "./service.js";
 
 export default defineModule({
@@ -39,6 +39,32 @@ export default defineModule({
     "pubsub.pep-last-item-on-every-presence": { rules: ["PEP-06"], description: "sends the last items again on every available presence, not only the initial one" },
     "pubsub.pep-open-by-default": { rules: ["PEP-07", "PS-03"], description: "creates PEP nodes with the open access model instead of presence" },
     "pubsub.keep-subscription-without-access": { rules: ["PEP-07", "PS-08"], description: "keeps a subscription to a presence or roster node after its subscriber lost access" },
+    // XEP-0496 relationships and XEP-0499 extended discovery (relationships.ts, ext-disco.ts, requests.ts).
+    "extdisco.rel-no-feature": { rules: ["REL-01"], description: "leaves urn:xmpp:pubsub-relationships:0 out of the services' disco#info" },
+    "extdisco.rel-not-in-config": { rules: ["REL-02"], description: "keeps parent and link but leaves them out of the configuration form the owner reads" },
+    "extdisco.rel-cycles-allowed": { rules: ["REL-03"], description: "accepts parent and link relationships that make a cycle" },
+    "extdisco.rel-link-no-parent-copy": { rules: ["REL-04"], description: "neither copies the linked node's parent onto a new linking node nor refuses a different one" },
+    "extdisco.rel-link-parent-not-followed": { rules: ["REL-05"], description: "leaves linking nodes at their old parent when the linked node's parent changes" },
+    "extdisco.rel-parent-on-linking": { rules: ["REL-06"], description: "lets a client set the parent of a node that has a link" },
+    "extdisco.rel-no-link-cascade": { rules: ["REL-07"], description: "deletes a linked node and leaves its linking nodes" },
+    "extdisco.rel-link-inherits-access": { rules: ["REL-08"], description: "treats a link like a parent: a linking node also needs access to the node it links to" },
+    "extdisco.rel-no-subtree-cascade": { rules: ["REL-09"], description: "deletes a parent and leaves its children" },
+    "extdisco.rel-unparent-ignored": { rules: ["REL-14"], description: "ignores a configuration clearing a node's parent, so that deleting the old parent still takes the node" },
+    "extdisco.rel-cascade-silent": { rules: ["REL-09"], description: "deletes a subtree without telling the subscribers of the nodes deleted with it" },
+    "extdisco.rel-read-ignores-ancestors": { rules: ["REL-10", "EXTDISCO-09"], description: "grants reading, subscribing and discovery under the node's own access model alone, ignoring its ancestors'" },
+    "extdisco.rel-publish-ignores-ancestors": { rules: ["REL-10"], description: "grants publishing under the node's own publish rights alone, ignoring its ancestors'" },
+    "extdisco.rel-name-per-parent": { rules: ["REL-12"], description: "lets a node be created with a NodeID that exists under another parent, replacing that node" },
+    "extdisco.rel-auto-overrides": { rules: ["REL-13"], description: "gives a new comments node its blog node as parent even when the creator set another" },
+    "extdisco.no-feature": { rules: ["EXTDISCO-01"], description: "leaves urn:xmpp:pubsub-ext-disco:0 out of the services' disco#info" },
+    "extdisco.children-in-plain-disco": { rules: ["EXTDISCO-02", "REL-11"], description: "lists a node's children in a plain disco#items of the node, without the extended discovery form" },
+    "extdisco.type-ignored": { rules: ["EXTDISCO-03"], description: "returns items and nodes whatever the type field selects" },
+    "extdisco.linked-by-default": { rules: ["EXTDISCO-04"], description: "includes linking nodes when linked_nodes is not given (its default is false)" },
+    "extdisco.full-metadata-always": { rules: ["EXTDISCO-05"], description: "returns the full metadata form when full_metadata is not given (its default is false)" },
+    "extdisco.depth-unbounded": { rules: ["EXTDISCO-06"], description: "returns every descendant whatever the depth asked for" },
+    "extdisco.items-without-node": { rules: ["EXTDISCO-07"], description: "lists pubsub items without the node attribute, as a plain XEP-0060 listing would" },
+    "extdisco.no-relationship-fields": { rules: ["EXTDISCO-08"], description: "leaves the parent field out of the nodes' metadata forms" },
+    "extdisco.hidden-nodes-listed": { rules: ["EXTDISCO-09"], description: "lists nodes (and their contents) the requester may not access" },
+    "extdisco.rsm-overlap": { rules: ["EXTDISCO-10"], description: "starts the page after <after/> with the entry <after/> names, repeating it" },
   },
   load(ctx) {
     const domain = new DomainPubsub(ctx);
@@ -50,7 +76,7 @@ export default defineModule({
     });
 
     if (!ctx.faults.has("pubsub.pep-no-identity")) ctx.accountIdentities.push(PEP_IDENTITY);
-    for (const f of [...PUBSUB_FEATURES, ...PEP_FEATURES]) ctx.features.account.add(f);
+    for (const f of [...serviceFeatures((f) => ctx.faults.has(f)), ...PEP_FEATURES]) ctx.features.account.add(f);
     for (const type of ["get", "set"] as const) {
       for (const scope of ["host", "self", "bare"] as const) {
         for (const ns of [NS.pubsub, NS.pubsubOwner]) {
@@ -82,11 +108,9 @@ export default defineModule({
         10,
       );
       ctx.hooks.on(`iq-get/${scope}/${NS.discoItems}:query`, ({ iq, to }) => {
-        const node = iq.getChild("query")?.attrs.node;
         const requester = parseJid(iq.attrs.from ?? "");
         if (!requester || !to) return undefined;
-        const items = discoItems(pep.service(to.bare), node, requester);
-        return items ? resultFor(iq, xml("query", { xmlns: NS.discoItems, node }, ...items)) : errorFor(iq, "cancel", "item-not-found");
+        return discoItemsReply(pep.service(to.bare), iq, requester);
       });
     }
     // An owner answers its PEP service's authorization request by writing to its own bare JID.

@@ -33,6 +33,8 @@ export class PubsubError extends Error {
     readonly condition: StanzaCondition,
     readonly app?: PubsubErrorCondition,
     readonly feature?: string,
+    /** A human-readable text for the error (RFC 6120 8.3.2). */
+    readonly text?: string,
   ) {
     super(`${condition}${app ? `/${app}` : ""}${feature ? ` (${feature})` : ""}`);
   }

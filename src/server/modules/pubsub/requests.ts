@@ -7,9 +7,12 @@ import { findForm } from "../../../xmpp/forms.js";
 import { NS } from "../../../xmpp/ns.js";
 import type { Jid } from "../../jid.js";
 import { errorFor, resultFor } from "../../replies.js";
+import { REL_LINK, REL_PARENT } from "../../../xmpp/extdisco.js";
 import { configForm } from "./config.js";
+import { extendedItems, metaDataFields, relationshipFields } from "./ext-disco.js";
 import { itemsEvent } from "./events.js";
 import { PubsubError, type PubsubNode } from "./node.js";
+import { childNodes } from "./relationships.js";
 import type { Outbox, PubsubService } from "./service.js";
 
 /** The pubsub features both services implement; PEP adds its own three. */
@@ -24,6 +27,18 @@ export const PUBSUB_FEATURES: readonly string[] = [
   ].map((f) => `${NS.pubsub}#${f}`),
 ];
 
+/**
+ * Every feature of a service (both kinds), with XEP-0496's and XEP-0499's unless a
+ * fault leaves one out (REL-01, EXTDISCO-01).
+ */
+export function serviceFeatures(has: (fault: string) => boolean): string[] {
+  return [
+    ...PUBSUB_FEATURES,
+    ...(has("extdisco.rel-no-feature") ? [] : [NS.pubsubRelationships]),
+    ...(has("extdisco.no-feature") ? [] : [NS.pubsubExtDisco]),
+  ];
+}
+
 /** Answers a pubsub iq of `requester`, putting the notifications it causes in `out`. */
 export function pubsubRequest(service: PubsubService, iq: Element, requester: Jid, out: Outbox): Element {
   const pubsub = iq.getChildElements()[0]!;
@@ -35,7 +50,7 @@ export function pubsubRequest(service: PubsubService, iq: Element, requester: Ji
     return resultFor(iq, ...(payload ? [payload] : []));
   } catch (e) {
     if (!(e instanceof PubsubError)) throw e;
-    const reply = errorFor(iq, e.type, e.condition);
+    const reply = errorFor(iq, e.type, e.condition, e.text);
     if (e.app) reply.getChild("error")!.append(xml(e.app, { xmlns: NS.pubsubErrors, feature: e.feature }));
     return reply;
   }
@@ -91,8 +106,12 @@ function userRequest(service: PubsubService, type: string, request: Element, sec
 function ownerRequest(service: PubsubService, type: string, request: Element, requester: Jid, out: Outbox): Element | undefined {
   const node = request.attrs.node;
   switch (`${type} ${request.name}`) {
-    case "get configure":
-      return wrap(NS.pubsubOwner, xml("configure", { node }, configForm(service.configuration(requester, node), "form")));
+    case "get configure": {
+      const form = configForm(service.configuration(requester, node), "form");
+      // REL-02: the relationships are configuration; under the fault the owner never sees them.
+      if (service.host.has("extdisco.rel-not-in-config")) for (const f of form.getChildren("field").filter((f) => f.attrs.var === REL_PARENT || f.attrs.var === REL_LINK)) form.remove(f);
+      return wrap(NS.pubsubOwner, xml("configure", { node }, form));
+    }
     case "set configure": {
       const form = findForm(request);
       if (!form) throw new PubsubError("modify", "bad-request");
@@ -129,8 +148,6 @@ function ownerRequest(service: PubsubService, type: string, request: Element, re
  */
 export function nodeInfo(service: PubsubService, node: PubsubNode, requester: Jid): Element[] | undefined {
   if (!service.visible(node, requester.bare)) return undefined;
-  const c = node.config;
-  const field = (name: string, ...values: string[]) => xml("field", { var: `pubsub#${name}` }, ...values.map((v) => xml("value", {}, v)));
   return [
     xml("identity", { category: "pubsub", type: "leaf" }),
     xml("feature", { var: NS.pubsub }),
@@ -138,15 +155,8 @@ export function nodeInfo(service: PubsubService, node: PubsubNode, requester: Ji
       "x",
       { xmlns: NS.dataForms, type: "result" },
       xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, NS.pubsubMetaData)),
-      field("title", c.title),
-      field("type", c.type),
-      field("access_model", c.accessModel),
-      field("publish_model", c.publishModel),
-      field("max_items", String(c.maxItems)),
-      field("owner", ...node.owners()),
-      field("creator", node.creator),
-      field("creation_date", node.created.toISOString()),
-      field("num_subscribers", String([...node.subscriptions.values()].filter((s) => s.state === "subscribed").length)),
+      ...metaDataFields(node),
+      ...relationshipFields(service, node),
     ),
   ];
 }
@@ -163,5 +173,29 @@ export function discoItems(service: PubsubService, nodeName: string | undefined,
   const node = service.nodes.get(nodeName);
   if (!node || !service.visible(node, requester.bare)) return undefined;
   const withNode = service.host.has("pubsub.node-items-with-node");
-  return [...node.items.keys()].map((id) => xml("item", { jid: service.host.jid, node: withNode ? id : undefined, name: id }));
+  const items = [...node.items.keys()].map((id) => xml("item", { jid: service.host.jid, node: withNode ? id : undefined, name: id }));
+  // EXTDISCO-02, REL-11: without the extended discovery form, children stay out of a node's listing.
+  if (!service.host.has("extdisco.children-in-plain-disco")) return items;
+  return [...items, ...childNodes(service.nodes, node.name).map((c) => xml("item", { jid: service.host.jid, node: c.name }))];
+}
+
+/**
+ * The answer to a disco#items request: XEP-0060 5.2/5.5 without a
+ * urn:xmpp:pubsub-ext-disco:0 form, XEP-0499 with one (ext-disco.ts).
+ */
+export function discoItemsReply(service: PubsubService, iq: Element, requester: Jid): Element {
+  const query = iq.getChild("query", NS.discoItems)!;
+  const node = query.attrs.node;
+  const form = findForm(query, NS.pubsubExtDisco);
+  if (!form) {
+    const items = discoItems(service, node, requester);
+    return items ? resultFor(iq, xml("query", { xmlns: NS.discoItems, node }, ...items)) : errorFor(iq, "cancel", "item-not-found");
+  }
+  try {
+    const set = query.getChildren("set").find((c) => c.getNS() === NS.rsm);
+    return resultFor(iq, xml("query", { xmlns: NS.discoItems, node }, ...extendedItems(service, node, requester, form, set)));
+  } catch (e) {
+    if (!(e instanceof PubsubError)) throw e;
+    return errorFor(iq, e.type, e.condition, e.text);
+  }
 }

@@ -13,7 +13,8 @@ import type { PubsubErrorCondition } from "../../../xmpp/pubsub.js";
 import { parseJid, type Jid } from "../../jid.js";
 import { hasFrom } from "../../rosters.js";
 import type { RosterItem } from "../../store.js";
-import { applyConfig, configForm, unmetPrecondition, type NodeConfig } from "./config.js";
+import { REL_PARENT } from "../../../xmpp/extdisco.js";
+import { applyConfig, configForm, submits, unmetPrecondition, type NodeConfig } from "./config.js";
 import {
   authorizationRequest,
   configurationEvent,
@@ -28,6 +29,7 @@ import {
   type Authorization,
 } from "./events.js";
 import { AFFILIATIONS, newItemId, PubsubError, PubsubNode, type Affiliation, type Item, type Subscription } from "./node.js";
+import { ancestors, automatic, dependents, settle } from "./relationships.js";
 
 /** Messages an operation causes, sent once its reply is. */
 export type Outbox = Element[];
@@ -87,6 +89,21 @@ export class PubsubService {
    * subscription pending.
    */
   refusal(node: PubsubNode, bare: string): PubsubError | undefined {
+    return this.ownRefusal(node, bare) ?? this.ancestorRefusal(node, bare);
+  }
+
+  /** REL-10: the refusal of the first ancestor (parent, its parent, ...) whose access model keeps `bare` out. */
+  private ancestorRefusal(node: PubsubNode, bare: string): PubsubError | undefined {
+    if (this.host.has("extdisco.rel-read-ignores-ancestors")) return undefined;
+    for (const a of ancestors(this.nodes, (f) => this.host.has(f), node)) {
+      const refusal = this.ownRefusal(a, bare);
+      if (refusal) return refusal;
+    }
+    return undefined;
+  }
+
+  /** The access model of the node itself. */
+  private ownRefusal(node: PubsubNode, bare: string): PubsubError | undefined {
     const affiliation = node.affiliation(bare);
     if (affiliation === "outcast" || affiliation === "publish-only") return forbidden();
     if (PRIVILEGED.includes(affiliation)) return undefined;
@@ -117,7 +134,6 @@ export class PubsubService {
   create(requester: Jid, name: string | undefined, configure: Element | undefined): string {
     if (!this.host.mayCreate(requester)) throw forbidden();
     const id = name ?? newId("node");
-    if (this.nodes.has(id)) throw err("cancel", "conflict");
     let config = this.host.defaults();
     const form = configure && findForm(configure);
     if (form) {
@@ -125,8 +141,25 @@ export class PubsubService {
       if ("invalid" in applied) throw err("modify", "not-acceptable");
       config = applied;
     }
-    this.nodes.set(id, new PubsubNode(id, config, requester.bare));
+    const existing = this.nodes.get(id);
+    // REL-12: NodeIDs are unique on the whole service, wherever a node sits in the hierarchy.
+    if (existing && !(this.host.has("extdisco.rel-name-per-parent") && existing.config.parent !== config.parent)) throw err("cancel", "conflict");
+    if (existing) this.nodes.delete(id);
+    this.place(new PubsubNode(id, this.host.defaults(), requester.bare), automatic(this.nodes, (f) => this.host.has(f), id, config, form), form);
     return id;
+  }
+
+  /**
+   * Gives `node` the configuration `next`, whose relationships XEP-0496 must allow
+   * (relationships.ts), adding it to the service if it is new; its linking nodes follow
+   * a parent change. `form`: what the client submitted, if anything.
+   */
+  private place(node: PubsubNode, next: NodeConfig, form: Element | undefined): void {
+    const parentGiven = form === undefined ? next.parent !== node.config.parent : submits(form, REL_PARENT) || next.parent !== node.config.parent;
+    const follow = settle(this.nodes, (f) => this.host.has(f), node.name, node.config, next, parentGiven);
+    node.config = next;
+    this.nodes.set(node.name, node);
+    for (const [linking, parent] of follow) linking.config = { ...linking.config, parent };
   }
 
   configuration(requester: Jid, name: string | undefined): NodeConfig {
@@ -138,7 +171,7 @@ export class PubsubService {
     if (form.attrs.type === "cancel") return;
     const next = applyConfig(node.config, form);
     if ("invalid" in next) throw err("modify", "not-acceptable");
-    node.config = next;
+    this.place(node, next, form);
     node.trim();
     this.recheck(out, node);
     if (next.notifyConfig && !this.host.has("pubsub.no-config-notify")) {
@@ -151,10 +184,17 @@ export class PubsubService {
     this.remove(out, node);
   }
 
-  /** Deletes a node, telling everyone subscribed, pending ones too (XEP-0060 8.4). */
-  private remove(out: Outbox, node: PubsubNode): void {
-    if (node.config.notifyDelete && !this.host.has("pubsub.no-delete-notify")) this.broadcast(out, node, deleteEvent(node.name), { pending: true });
+  /**
+   * Deletes a node, telling everyone subscribed, pending ones too (XEP-0060 8.4), and with
+   * it its linking nodes and its children, theirs in turn (REL-07, REL-09), whose
+   * subscribers are told the same way.
+   */
+  private remove(out: Outbox, node: PubsubNode, cascaded = false): void {
+    if (this.nodes.get(node.name) !== node) return;
+    const silent = cascaded && this.host.has("extdisco.rel-cascade-silent");
+    if (node.config.notifyDelete && !silent && !this.host.has("pubsub.no-delete-notify")) this.broadcast(out, node, deleteEvent(node.name), { pending: true });
     this.nodes.delete(node.name);
+    for (const dependent of dependents(this.nodes, (f) => this.host.has(f), node)) this.remove(out, dependent, true);
   }
 
   purge(out: Outbox, requester: Jid, name: string | undefined): void {
@@ -177,8 +217,8 @@ export class PubsubService {
       if (!this.host.mayCreate(requester)) throw forbidden();
       const config = options ? applyConfig(this.host.defaults(), options, true) : this.host.defaults();
       if ("invalid" in config) throw err("cancel", "conflict", "precondition-not-met");
-      node = new PubsubNode(name, config, requester.bare);
-      this.nodes.set(name, node);
+      node = new PubsubNode(name, this.host.defaults(), requester.bare);
+      this.place(node, automatic(this.nodes, (f) => this.host.has(f), name, config, options), options);
     } else if (options && unmetPrecondition(node.config, options) !== undefined) {
       throw err("cancel", "conflict", "precondition-not-met");
     }
@@ -193,7 +233,13 @@ export class PubsubService {
     return stored.id;
   }
 
+  /** Publish rights on the node and, REL-10, on every ancestor. */
   private mayPublish(node: PubsubNode, requester: Jid): boolean {
+    if (!this.mayPublishOn(node, requester)) return false;
+    return this.host.has("extdisco.rel-publish-ignores-ancestors") || ancestors(this.nodes, (f) => this.host.has(f), node).every((a) => this.mayPublishOn(a, requester));
+  }
+
+  private mayPublishOn(node: PubsubNode, requester: Jid): boolean {
     const affiliation = node.affiliation(requester.bare);
     if (affiliation === "owner" || affiliation === "publisher" || affiliation === "publish-only") return true;
     if (affiliation === "outcast") return false;
@@ -216,6 +262,8 @@ export class PubsubService {
   /** Items for a requester allowed to read them, the most recent `max` (XEP-0060 6.5.7), or those named. */
   items(requester: Jid, name: string | undefined, max: number | undefined, ids: string[]): Item[] {
     const node = this.node(name);
+    const inherited = this.ancestorRefusal(node, requester.bare);
+    if (inherited) throw inherited;
     if (node.config.accessModel === "authorize" && !PRIVILEGED.includes(node.affiliation(requester.bare))) {
       if (node.affiliation(requester.bare) === "outcast") throw forbidden();
       if (!this.subscribed(node, requester)) throw err("auth", "not-authorized", "not-subscribed");
@@ -364,7 +412,9 @@ export class PubsubService {
    */
   recheck(out: Outbox, only?: PubsubNode, subscriber?: string): void {
     for (const node of only ? [only] : this.nodes.values()) {
-      if (node.config.accessModel !== "presence" && node.config.accessModel !== "roster") continue;
+      // A node inherits its ancestors' access models (REL-10), so a presence or roster parent counts too.
+      const models = [node, ...ancestors(this.nodes, (f) => this.host.has(f), node)].map((n) => n.config.accessModel);
+      if (!models.includes("presence") && !models.includes("roster")) continue;
       for (const sub of [...node.subscriptions.values()]) {
         const bare = bareOf(sub.jid);
         if ((subscriber === undefined || bare === subscriber) && this.refusal(node, bare)) {
