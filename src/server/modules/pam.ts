@@ -11,7 +11,7 @@ import { newId } from "../../xmpp/builders.js";
 import { xml, type Element } from "../../xmpp/element.js";
 import { NS, type StanzaCondition } from "../../xmpp/ns.js";
 import type { ServerContext } from "../context.js";
-import type { HostedSubscription } from "../hooks.js";
+import type { HostedSubscription, IqEvent } from "../hooks.js";
 import { parseJid, type Jid } from "../jid.js";
 import { defineModule } from "../module.js";
 import { errorFor, resultFor, type ErrorType } from "../replies.js";
@@ -102,7 +102,7 @@ export default defineModule({
       return reply;
     };
 
-    const request = ({ iq, session }: { iq: Element; session: Session | undefined }): Element | true | undefined => {
+    const request = ({ iq, session }: IqEvent): Element | true | undefined => {
       // From the account's own client, to its account: without 'to' or to its bare JID (PAM-03).
       if (!session || (iq.attrs.to !== undefined && ctx.faults.has("pam.reject-to-bare"))) return undefined;
       const requester = session.jid;
@@ -148,12 +148,12 @@ export default defineModule({
         subscription: pending.operation === "unsubscribe" ? "none" : (sub?.attrs.subscription ?? "subscribed"),
         ...(subid !== undefined ? { subid } : {}),
       };
-      const verBefore = verOf(listing(requester));
+      const verBefore = ctx.faults.has("pam.notify-ver-before-change") ? verOf(listing(requester)) : undefined;
       const known = remote.get(requester.bare) ?? new Map<string, Entry>();
       remote.set(requester.bare, known);
       for (const [key, e] of known) if (e.service === entry.service && e.node === entry.node && (entry.subid === undefined || e.subid === entry.subid)) known.delete(key);
       if (entry.subscription !== "none") known.set(`${entry.service}\n${entry.node}\n${entry.subid ?? ""}`, entry);
-      const ver = ctx.faults.has("pam.notify-ver-before-change") ? verBefore : verOf(listing(requester));
+      const ver = verBefore ?? verOf(listing(requester));
 
       const result = resultFor(request, ...(sub && ctx.faults.has("pam.result-with-subscription") ? [xml("pubsub", { xmlns: NS.pubsub }, clone(sub))] : []));
       const silent = pending.operation === "unsubscribe" && ctx.faults.has("pam.unsubscribe-no-notify");
@@ -176,7 +176,7 @@ export default defineModule({
     // Sent from a full JID, the request's answer comes back to that resource: the fault takes it there, so it breaks PAM-06 alone.
     if (ctx.faults.has("pam.upstream-from-full-jid")) ctx.hooks.on("deliver", ({ el }) => (el.name === "iq" && el.attrs.type !== "get" && el.attrs.type !== "set" ? response(el) : undefined), 100);
 
-    const list = ({ iq, session }: { iq: Element; session: Session | undefined }): Element | undefined => {
+    const list = ({ iq, session }: IqEvent): Element | undefined => {
       if (!session) return undefined;
       const entries = listing(session.jid);
       const ver = verOf(entries);

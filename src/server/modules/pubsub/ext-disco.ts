@@ -17,7 +17,7 @@ import type { PubsubService } from "./service.js";
 const badRequest = (text: string) => new PubsubError("modify", "bad-request", undefined, undefined, text);
 
 /** The fields of XEP-0060 5.4's metadata form for `node`, FORM_TYPE left out. */
-export function metaDataFields(node: PubsubNode): Element[] {
+function metaDataFields(node: PubsubNode): Element[] {
   const c = node.config;
   const field = (name: string, ...values: string[]) => xml("field", { var: `pubsub#${name}` }, ...values.map((v) => xml("value", {}, v)));
   return [
@@ -34,14 +34,15 @@ export function metaDataFields(node: PubsubNode): Element[] {
 }
 
 /** The XEP-0496 relationship fields a node has (EXTDISCO-08). */
-export function relationshipFields(service: PubsubService, node: PubsubNode): Element[] {
+function relationshipFields(service: PubsubService, node: PubsubNode): Element[] {
   const fields: Element[] = [];
   if (node.config.parent && !service.host.has("extdisco.no-relationship-fields")) fields.push(xml("field", { var: REL_PARENT }, xml("value", {}, node.config.parent)));
   if (node.config.link) fields.push(xml("field", { var: REL_LINK }, xml("value", {}, node.config.link)));
   return fields;
 }
 
-function metaDataForm(service: PubsubService, node: PubsubNode, full: boolean): Element {
+/** The node's pubsub#meta-data form: every field when `full`, else the relationships only. */
+export function metaDataForm(service: PubsubService, node: PubsubNode, full: boolean): Element {
   return xml(
     "x",
     { xmlns: NS.dataForms, type: "result" },

@@ -9,7 +9,7 @@ import type { Jid } from "../../jid.js";
 import { errorFor, resultFor } from "../../replies.js";
 import { REL_LINK, REL_PARENT } from "../../../xmpp/extdisco.js";
 import { configForm } from "./config.js";
-import { extendedItems, metaDataFields, relationshipFields } from "./ext-disco.js";
+import { extendedItems, metaDataForm } from "./ext-disco.js";
 import { itemsEvent } from "./events.js";
 import { PubsubError, type PubsubNode } from "./node.js";
 import { childNodes } from "./relationships.js";
@@ -151,13 +151,7 @@ export function nodeInfo(service: PubsubService, node: PubsubNode, requester: Ji
   return [
     xml("identity", { category: "pubsub", type: "leaf" }),
     xml("feature", { var: NS.pubsub }),
-    xml(
-      "x",
-      { xmlns: NS.dataForms, type: "result" },
-      xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, NS.pubsubMetaData)),
-      ...metaDataFields(node),
-      ...relationshipFields(service, node),
-    ),
+    metaDataForm(service, node, true),
   ];
 }
 

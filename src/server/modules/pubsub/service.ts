@@ -29,7 +29,7 @@ import {
   type Authorization,
 } from "./events.js";
 import { AFFILIATIONS, newItemId, PubsubError, PubsubNode, type Affiliation, type Item, type Subscription } from "./node.js";
-import { ancestors, automatic, dependents, settle } from "./relationships.js";
+import { ancestors, automatic, dependents, settle, type Faults } from "./relationships.js";
 
 /** Messages an operation causes, sent once its reply is. */
 export type Outbox = Element[];
@@ -66,6 +66,8 @@ const bareOf = (jid: string) => parseJid(jid)?.bare ?? jid;
 
 export class PubsubService {
   readonly nodes = new Map<string, PubsubNode>();
+  /** The host's fault switches, as the relationship checks take them. */
+  private readonly faults: Faults = (f) => this.host.has(f);
 
   constructor(readonly host: ServiceHost) {}
 
@@ -95,7 +97,7 @@ export class PubsubService {
   /** REL-10: the refusal of the first ancestor (parent, its parent, ...) whose access model keeps `bare` out. */
   private ancestorRefusal(node: PubsubNode, bare: string): PubsubError | undefined {
     if (this.host.has("extdisco.rel-read-ignores-ancestors")) return undefined;
-    for (const a of ancestors(this.nodes, (f) => this.host.has(f), node)) {
+    for (const a of ancestors(this.nodes, this.faults, node)) {
       const refusal = this.ownRefusal(a, bare);
       if (refusal) return refusal;
     }
@@ -145,7 +147,7 @@ export class PubsubService {
     // REL-12: NodeIDs are unique on the whole service, wherever a node sits in the hierarchy.
     if (existing && !(this.host.has("extdisco.rel-name-per-parent") && existing.config.parent !== config.parent)) throw err("cancel", "conflict");
     if (existing) this.nodes.delete(id);
-    this.place(new PubsubNode(id, this.host.defaults(), requester.bare), automatic(this.nodes, (f) => this.host.has(f), id, config, form), form);
+    this.place(new PubsubNode(id, this.host.defaults(), requester.bare), automatic(this.nodes, this.faults, id, config, form), form);
     return id;
   }
 
@@ -155,8 +157,8 @@ export class PubsubService {
    * a parent change. `form`: what the client submitted, if anything.
    */
   private place(node: PubsubNode, next: NodeConfig, form: Element | undefined): void {
-    const parentGiven = form === undefined ? next.parent !== node.config.parent : submits(form, REL_PARENT) || next.parent !== node.config.parent;
-    const follow = settle(this.nodes, (f) => this.host.has(f), node.name, node.config, next, parentGiven);
+    const parentGiven = next.parent !== node.config.parent || (form !== undefined && submits(form, REL_PARENT));
+    const follow = settle(this.nodes, this.faults, node.name, node.config, next, parentGiven);
     node.config = next;
     this.nodes.set(node.name, node);
     for (const [linking, parent] of follow) linking.config = { ...linking.config, parent };
@@ -194,7 +196,7 @@ export class PubsubService {
     const silent = cascaded && this.host.has("extdisco.rel-cascade-silent");
     if (node.config.notifyDelete && !silent && !this.host.has("pubsub.no-delete-notify")) this.broadcast(out, node, deleteEvent(node.name), { pending: true });
     this.nodes.delete(node.name);
-    for (const dependent of dependents(this.nodes, (f) => this.host.has(f), node)) this.remove(out, dependent, true);
+    for (const dependent of dependents(this.nodes, this.faults, node)) this.remove(out, dependent, true);
   }
 
   purge(out: Outbox, requester: Jid, name: string | undefined): void {
@@ -218,7 +220,7 @@ export class PubsubService {
       const config = options ? applyConfig(this.host.defaults(), options, true) : this.host.defaults();
       if ("invalid" in config) throw err("cancel", "conflict", "precondition-not-met");
       node = new PubsubNode(name, this.host.defaults(), requester.bare);
-      this.place(node, automatic(this.nodes, (f) => this.host.has(f), name, config, options), options);
+      this.place(node, automatic(this.nodes, this.faults, name, config, options), options);
     } else if (options && unmetPrecondition(node.config, options) !== undefined) {
       throw err("cancel", "conflict", "precondition-not-met");
     }
@@ -236,7 +238,7 @@ export class PubsubService {
   /** Publish rights on the node and, REL-10, on every ancestor. */
   private mayPublish(node: PubsubNode, requester: Jid): boolean {
     if (!this.mayPublishOn(node, requester)) return false;
-    return this.host.has("extdisco.rel-publish-ignores-ancestors") || ancestors(this.nodes, (f) => this.host.has(f), node).every((a) => this.mayPublishOn(a, requester));
+    return this.host.has("extdisco.rel-publish-ignores-ancestors") || ancestors(this.nodes, this.faults, node).every((a) => this.mayPublishOn(a, requester));
   }
 
   private mayPublishOn(node: PubsubNode, requester: Jid): boolean {
@@ -413,7 +415,7 @@ export class PubsubService {
   recheck(out: Outbox, only?: PubsubNode, subscriber?: string): void {
     for (const node of only ? [only] : this.nodes.values()) {
       // A node inherits its ancestors' access models (REL-10), so a presence or roster parent counts too.
-      const models = [node, ...ancestors(this.nodes, (f) => this.host.has(f), node)].map((n) => n.config.accessModel);
+      const models = [node, ...ancestors(this.nodes, this.faults, node)].map((n) => n.config.accessModel);
       if (!models.includes("presence") && !models.includes("roster")) continue;
       for (const sub of [...node.subscriptions.values()]) {
         const bare = bareOf(sub.jid);
