@@ -9,7 +9,9 @@ import { EXT_DISCO_BARE_FEATURE, extDiscoItems, REL_PARENT } from "../../src/xmp
 import { NS } from "../../src/xmpp/ns.js";
 import { pubsub } from "../../src/xmpp/pubsub.js";
 import { deleteOnCleanup, isResult } from "../pubsub/pubsub-helpers.js";
-import { SUITE, features, listing, needsPep, needsService, nodeName, onPep, onService, relOf, restsOn, type Place } from "./extdisco-helpers.js";
+import { SUITE, features, listing, needsService, nodeName, onPep, onService, relOf, type Place } from "./extdisco-helpers.js";
+import { needsPep } from "../pubsub/pubsub-helpers.js";
+import { restsOn } from "../common/addendum.js";
 
 /** A parent and a child made with the relationship field, without requiring that the service keeps it; undefined when it refuses. */
 async function probeTree(p: Place): Promise<{ parent: string; child: string } | undefined> {

@@ -8,7 +8,8 @@ import { check } from "../../src/verdict/verdict.js";
 import { REL_LINK, REL_PARENT } from "../../src/xmpp/extdisco.js";
 import { pubsub } from "../../src/xmpp/pubsub.js";
 import { checkError, event, requireResult, subscribe, worded } from "../pubsub/pubsub-helpers.js";
-import { SUITE, exists, make, needsRel, onService, relOf, requireRel, requireRelOf, restsOn, setRel } from "./extdisco-helpers.js";
+import { SUITE, exists, make, needsRel, onService, relOf, requireRel, requireRelOf, setRel } from "./extdisco-helpers.js";
+import { restsOn } from "../common/addendum.js";
 
 const invalidOption = { condition: "not-allowed", pubsub: "invalid-option" };
 

@@ -11,7 +11,8 @@ import { NS } from "../../src/xmpp/ns.js";
 import { checkError, isResult } from "../pubsub/pubsub-helpers.js";
 import { errorText } from "../common/errors.js";
 import { extDiscoItems } from "../../src/xmpp/extdisco.js";
-import { SUITE, addItems, exactNodes, extDisco, itemNames, listing, make, needsExt, needsRel, nodeNames, onService, restsOn, show, tree } from "./extdisco-helpers.js";
+import { SUITE, addItems, exactNodes, extDisco, itemNames, listing, make, needsExt, needsRel, nodeNames, onService, show, tree } from "./extdisco-helpers.js";
+import { restsOn } from "../common/addendum.js";
 
 const needs = [needsRel, needsExt, { accounts: 1 }];
 const MINIMAL = new Set(["FORM_TYPE", REL_PARENT, REL_LINK]);

@@ -25,12 +25,7 @@ export const needsPepRel: Need = { discoFeature: NS.pubsubRelationships, on: "ac
 export const needsPepExt: Need = { discoFeature: NS.pubsubExtDisco, on: "account", label: "urn:xmpp:pubsub-ext-disco:0 (XEP-0499, on the account's PEP service)" };
 /** A pubsub service at all (the feature tests probe the rest themselves). */
 export const needsService: Need = { discoFeature: NS.pubsub, on: "pubsub", label: "a pubsub service (http://jabber.org/protocol/pubsub)" };
-export const needsPep: Need = { discoFeature: NS.pubsub, on: "account", label: "PEP (http://jabber.org/protocol/pubsub on the account's bare JID)" };
 
-/** Words a failure adds when its test rests on one of the readings in docs/rules-addendum.md. */
-export function restsOn(topic: string): string {
-  return `(this test rests on an interpretation: docs/rules-addendum.md, "${topic}")`;
-}
 
 /** Where a test makes its nodes: the pubsub service, or (to undefined) the owner's own PEP service. */
 export interface Place {

@@ -11,7 +11,8 @@ import type { Element } from "../../src/xmpp/element.js";
 import { pam } from "../../src/xmpp/pam.js";
 import { pubsubErrorOf } from "../../src/xmpp/pubsub.js";
 import { errorText, stanzaConditionOf } from "../common/errors.js";
-import { SUITE, localGenerator, needsRemote, nodeName, nothingForwarded, remoteService, resource, restsOn, undoSubscription } from "./pam-helpers.js";
+import { SUITE, localGenerator, needsRemote, nodeName, nothingForwarded, remoteService, resource, undoSubscription } from "./pam-helpers.js";
+import { restsOn } from "../common/addendum.js";
 
 /** PAM-04 and PAM-08: a subscribe whose inner jid is not the requester's bare JID. */
 async function localRefusal(t: TestContext, innerJid: (c: TestClient, other: string) => string, what: string): Promise<void> {

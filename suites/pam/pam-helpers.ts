@@ -21,10 +21,6 @@ export const needsPam: Need = { discoFeature: NS.pam, on: "account", label: "urn
 /** PAM, and the harness component as the remote service. */
 export const needsRemote: Need[] = [needsPam, { component: true }];
 
-/** Words a failure adds when its test rests on one of the readings in docs/rules-addendum.md. */
-export function restsOn(topic: string): string {
-  return `(this test rests on an interpretation: docs/rules-addendum.md, "${topic}")`;
-}
 
 export function nodeName(kind: string): string {
   return `xc-pam-${kind}-${randomBytes(5).toString("hex")}`;
@@ -58,6 +54,20 @@ export function notifyMessage(node?: string): Predicate {
 
 export function describeSubscription(s: PamSubscription): string {
   return Object.entries(s).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}='${v}'`).join(" ");
+}
+
+/** The request the service received: an ordinary XEP-0060 `operation` from the account's bare JID, for `node` and that JID (PAM-06, PAM-11). */
+export function checkUpstream(request: Element | undefined, c: TestClient, service: string, operation: "subscribe" | "unsubscribe", node: string, rule: string): void {
+  const bare = c.bareJid!.toLowerCase();
+  check(request !== undefined, rule, `an XEP-0060 ${operation} request at ${service}`, "none arrived before the requester's answer");
+  check(request.attrs.from?.toLowerCase() === bare, rule, `the ${operation} sent from the account's bare JID ${bare}`, request.toString());
+  const inner = ScriptedPubsubService.operation(request);
+  check(
+    inner?.name === operation && inner.attrs.node === node && inner.attrs.jid?.toLowerCase() === bare,
+    rule,
+    `<iq type='set'><pubsub xmlns='${NS.pubsub}'><${operation} node='${node}' jid='${bare}'/></pubsub></iq>, the client's operation unchanged`,
+    request.toString(),
+  );
 }
 
 /** The answer to a PAM request, with the <notify/> messages that arrived before it. */

@@ -16,9 +16,10 @@ import { ensureMutualSubscription } from "../common/accounts.js";
 import {
   SUITE, contactAndPresenceNode, notifyCapsDirectedTo, announceCapsLate, anyItemEvent, createPepNode, delayOf, deleteOnCleanup, feature, isResult, itemEvent, itemId, needsPep,
   nodeConfiguration, notifiedItem, onAccount, pepNode, presenceFrom, presencePayload, publish, requestSubscription, requireNoPresenceSubscription,
-  requirePresenceModel, requireResult, resourceWithKnownCaps, restsOn, rosterSubscription, subscribe, worded,
+  requirePresenceModel, requireResult, resourceWithKnownCaps, rosterSubscription, subscribe, worded,
 } from "./pubsub-helpers.js";
 import { announceCaps } from "../common/caps.js";
+import { restsOn } from "../common/addendum.js";
 
 const rosterGet = () => iq("get", {}, xml("query", { xmlns: NS.roster }));
 const rosterSet = (jid: string, subscription?: "remove") => iq("set", {}, xml("query", { xmlns: NS.roster }, xml("item", { jid, subscription })));

@@ -15,8 +15,9 @@ import { pubsub } from "../../src/xmpp/pubsub.js";
 import {
   SUITE, checkError, contactAndPresenceNode, createServiceNode, deleteOnCleanup, feature, itemEvent, itemId, messageForm, messagePayload, needsPep, onAccount, onService,
   ownSubscriptions, pepNode, presencePayload, publish, recreateForCleanup, requestSubscription, requireNoPresenceSubscription, requirePresenceModel, requireResult,
-  restsOn, serviceJid, subscribe, subscriptionEvent, subscriptionOf, type ServiceNode,
+  serviceJid, subscribe, subscriptionEvent, subscriptionOf, type ServiceNode,
 } from "./pubsub-helpers.js";
+import { restsOn } from "../common/addendum.js";
 
 const needsService = [onService("create-nodes"), onService("subscribe")];
 

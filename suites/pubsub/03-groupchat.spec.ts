@@ -14,8 +14,9 @@ import { NS } from "../../src/xmpp/ns.js";
 import { eventOf, pubsub } from "../../src/xmpp/pubsub.js";
 import {
   SUITE, anyEvent, anyItemEvent, anyRetractEvent, configureNode, createServiceNode, event, itemEvent, itemId, messagePayload, onService, publish,
-  recreateForCleanup, requireResult, restsOn, retractEvent, subscribe, type ServiceNode,
+  recreateForCleanup, requireResult, retractEvent, subscribe, type ServiceNode,
 } from "./pubsub-helpers.js";
+import { restsOn } from "../common/addendum.js";
 
 const needsRoom = [onService("create-nodes"), onService("subscribe"), onService("publish")];
 

@@ -12,9 +12,10 @@ import { pubsub } from "../../src/xmpp/pubsub.js";
 import { ensureMutualSubscription } from "../common/accounts.js";
 import {
   SUITE, checkError, contactAndPresenceNode, createPepNode, createServiceNode, delayOf, deleteOnCleanup, isResult, itemEvent, itemId, messagePayload, needsPep, onAccount,
-  onService, pepNode, presencePayload, publish, requestSubscription, requireResult, restsOn, serviceJid, serviceNodeName, subscribe,
+  onService, pepNode, presencePayload, publish, requestSubscription, requireResult, serviceJid, serviceNodeName, subscribe,
   trackSubscription, worded,
 } from "./pubsub-helpers.js";
+import { restsOn } from "../common/addendum.js";
 
 const needsNode = [onService("create-nodes"), onService("subscribe")];
 

@@ -22,10 +22,6 @@ import { eventOf, notifyFeature, pubsub, pubsubErrorOf } from "../../src/xmpp/pu
 
 export const SUITE = "pubsub";
 
-/** Words a failure adds when its test rests on one of the readings in docs/rules-addendum.md. */
-export function restsOn(topic: string): string {
-  return `(this test rests on an interpretation: docs/rules-addendum.md, "${topic}")`;
-}
 
 /** A matcher with more words for the verdicts that quote it. */
 export function worded(matcher: Predicate, words: string): Predicate {
