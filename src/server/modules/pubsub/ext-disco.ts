@@ -63,9 +63,10 @@ interface Request {
 function readForm(service: PubsubService, form: Element): Request {
   const values = formValues(form);
   const has = (f: string) => service.host.has(f);
-  const type = values.type ?? ["items", "nodes"];
+  const lenient = has("extdisco.invalid-fields-ignored");
+  const type = values.type ?? (has("extdisco.type-default-nodes") ? ["nodes"] : ["items", "nodes"]);
   const wrong = type.find((t) => t !== "items" && t !== "nodes");
-  if (wrong !== undefined) throw badRequest(`type: '${wrong}' is neither 'items' nor 'nodes'`);
+  if (wrong !== undefined && !lenient) throw badRequest(`type: '${wrong}' is neither 'items' nor 'nodes'`);
   const bool = (name: string, fallback: boolean) => {
     const v = values[name];
     if (v === undefined || v.length === 0) return fallback;
@@ -73,8 +74,10 @@ function readForm(service: PubsubService, form: Element): Request {
     if (b === undefined) throw badRequest(`${name}: ${JSON.stringify(v)} is not a boolean`);
     return b;
   };
-  const depth = values.depth?.[0];
-  if (depth !== undefined && !/^\d+$/.test(depth.trim())) throw badRequest(`depth: '${depth}' is not a non-negative integer`);
+  const given = values.depth?.[0];
+  const valid = given === undefined || /^\d+$/.test(given.trim());
+  if (!valid && !lenient) throw badRequest(`depth: '${given}' is not a non-negative integer`);
+  const depth = valid ? given : undefined;
   return {
     items: has("extdisco.type-ignored") || type.includes("items"),
     nodes: has("extdisco.type-ignored") || type.includes("nodes"),

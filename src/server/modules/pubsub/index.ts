@@ -58,6 +58,8 @@ export default defineModule({
     "extdisco.no-feature": { rules: ["EXTDISCO-01"], description: "leaves urn:xmpp:pubsub-ext-disco:0 out of the services' disco#info" },
     "extdisco.children-in-plain-disco": { rules: ["EXTDISCO-02", "REL-11"], description: "lists a node's children in a plain disco#items of the node, without the extended discovery form" },
     "extdisco.type-ignored": { rules: ["EXTDISCO-03"], description: "returns items and nodes whatever the type field selects" },
+    "extdisco.type-default-nodes": { rules: ["EXTDISCO-03"], description: "returns nodes only when the request has no type field, instead of items and nodes" },
+    "extdisco.invalid-fields-ignored": { rules: ["EXTDISCO-03", "EXTDISCO-06"], description: "drops a type value other than items and nodes, and reads a depth that is no integer as 0, instead of answering bad-request" },
     "extdisco.linked-by-default": { rules: ["EXTDISCO-04"], description: "includes linking nodes when linked_nodes is not given (its default is false)" },
     "extdisco.full-metadata-always": { rules: ["EXTDISCO-05"], description: "returns the full metadata form when full_metadata is not given (its default is false)" },
     "extdisco.depth-unbounded": { rules: ["EXTDISCO-06"], description: "returns every descendant whatever the depth asked for" },
