@@ -75,8 +75,8 @@ export interface Events {
   "disco-items": { session: Session | undefined; node: string | undefined; items: Element[] };
   /** An iq result or error addressed to the server itself or to an account's bare JID: the answer to a request a module sent (on the account's behalf). */
   "iq-response": { iq: Element };
-  /** A message to a local account's bare JID, before delivery. Claim it to consume it (a PEP owner's form). */
-  "message/bare": { el: Element; to: Jid };
+  /** A message to a local account's bare JID, before delivery; `remote` when it came from another server (S2S). Claim it to consume it (a PEP owner's form). */
+  "message/bare": { el: Element; to: Jid; remote: boolean };
   /** A stanza to another domain that no component serves (`pubsub.<domain>`). Claim it to serve that domain. */
   "service-stanza": { el: Element; to: Jid };
   /** A roster item changed (subscription, groups, ask) or was removed (`item` undefined). */
@@ -89,6 +89,14 @@ export interface Events {
   "caps-features": { session: Session };
   /** The XEP-0115 features of a session's client became known or changed (verified, or reused from the cache). */
   "caps-changed": { session: Session; features: ReadonlySet<string> };
+  /** Collects the features of an s2s stream header the server answers (after dialback's own). */
+  "s2s-stream-features": { features: Element[] };
+  /** An outgoing s2s stream to `domain` got the remote server's stream features (its caps <c/>, XEP-0115 6.3). */
+  "remote-features": { domain: string; features: Element };
+  /** The outgoing s2s stream to `domain` ended: what its features said may be stale. */
+  "remote-gone": { domain: string };
+  /** Asks whether the server of a remote domain takes notifications the XEP-0351 way. Claim it with true. */
+  "remote-rsf": { domain: string };
   /** Collects an account's subscriptions on the pubsub services this server hosts, and those services' JIDs. */
   "pubsub-subscriptions": { account: Jid; hosted: Set<string>; list: HostedSubscription[] };
 }

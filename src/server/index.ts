@@ -52,6 +52,12 @@ export interface ServerOptions {
   components?: Array<{ name: string; secret: string }>;
   /** Port of the component listener (default: an ephemeral one); it listens only when components are configured. */
   componentPort?: number;
+  /** Port of the server-to-server listener (0: an ephemeral one); no S2S listener when absent. */
+  s2sPort?: number;
+  /** Where each remote domain's server listens (no DNS here: a domain without a route is remote-server-not-found). */
+  s2sRoutes?: Array<{ domain: string; host: string; port: number }>;
+  /** How long a remote server has to connect, open its stream and finish dialback (default 10000 ms). */
+  s2sTimeoutMs?: number;
   /** How long a request the server sends on an account's behalf (XEP-0376) may wait for its answer (default 5000 ms, within run's default --max-wait). */
   upstreamTimeoutMs?: number;
   log?: (line: string) => void;
@@ -63,6 +69,8 @@ export interface RunningServer {
   directTlsPort?: number;
   /** Where XEP-0114 components connect, when any are configured. */
   componentPort?: number;
+  /** Where remote servers connect, when S2S is on. */
+  s2sPort?: number;
   domain: string;
   certificatePem: string;
   faults: ReadonlySet<string>;

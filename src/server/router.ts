@@ -57,8 +57,8 @@ export function routeFromClient(ctx: ServerContext, session: Session, el: Elemen
   }
 }
 
-/** Routes a stanza that already carries from and to; true when answered with an error. */
-export function route(ctx: ServerContext, el: Element): boolean {
+/** Routes a stanza that already carries from and to (`remote`: it came from another server); true when answered with an error. */
+export function route(ctx: ServerContext, el: Element, remote = false): boolean {
   const to = parseJid(el.attrs.to ?? "");
   if (!to) return false;
   if (to.domain !== ctx.config.domain) return toOtherDomain(ctx, el, to);
@@ -77,7 +77,7 @@ export function route(ctx: ServerContext, el: Element): boolean {
     // RFC 6121 8.5.3.2: only non-groupchat messages fall back to the bare JID.
     if (el.name === "iq" || el.attrs.type === "groupchat") return bounce(ctx, el, "cancel", "service-unavailable");
   }
-  return el.name === "iq" ? accountIq(ctx, el, to) : messageToBare(ctx, el, to);
+  return el.name === "iq" ? accountIq(ctx, el, to) : messageToBare(ctx, el, to, remote);
 }
 
 /**
@@ -112,10 +112,10 @@ function toServer(ctx: ServerContext, el: Element, to: Jid): boolean {
   return answer.reply?.attrs.type === "error";
 }
 
-function messageToBare(ctx: ServerContext, el: Element, to: Jid): boolean {
+function messageToBare(ctx: ServerContext, el: Element, to: Jid, remote: boolean): boolean {
   const type = el.attrs.type ?? "normal";
   if (type === "error") return false;
-  if (ctx.hooks.fire("message/bare", { el, to })) return false;
+  if (ctx.hooks.fire("message/bare", { el, to, remote })) return false;
   if (type === "groupchat") return bounce(ctx, el, "cancel", "service-unavailable");
   const targets = ctx.sessions.messageTargets(to.bare);
   if (targets.length === 0) return type === "headline" ? false : bounce(ctx, el, "cancel", "service-unavailable");
