@@ -2,6 +2,9 @@
 export const NS = {
   client: "jabber:client",
   server: "jabber:server",
+  /** XEP-0220 Server Dialback: the db:result and db:verify elements, and the stream feature that announces dialback errors. */
+  dialback: "jabber:server:dialback",
+  dialbackFeature: "urn:xmpp:features:dialback",
   component: "jabber:component:accept",
   stream: "http://etherx.jabber.org/streams",
   streams: "urn:ietf:params:xml:ns:xmpp-streams",
@@ -44,6 +47,8 @@ export const NS = {
   pubsubExtDisco: "urn:xmpp:pubsub-ext-disco:0",
   /** XEP-0059 Result Set Management. */
   rsm: "http://jabber.org/protocol/rsm",
+  /** XEP-0351 Recipient Server-Side Notification Filtering. */
+  rsf: "urn:xmpp:rsf:0",
 } as const;
 
 export const SM_NAMESPACES = [NS.sm3, NS.sm2, NS.sm1] as const;
