@@ -66,7 +66,7 @@ describe("server: S2S federation and dialback", function () {
     await alice.send(chat("bob@b.example/r", "two", "m2"));
     await bob.expect(message);
     await bob.expect(message);
-    await bob.barrier();
+    await bob.drainUntilBarrier();
     expect(log.filter((l) => /s2sout#\d+ >> <enable xmlns="urn:xmpp:sm:3"\/>/.test(l))).to.have.length(1);
     expect(log.some((l) => /s2sin#\d+ >> <a xmlns="urn:xmpp:sm:3" h="[12]"\/>/.test(l))).to.equal(true);
   });
