@@ -170,7 +170,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let s2sListener: Server | undefined;
   let s2sPort: number | undefined;
   if (opts.s2sPort !== undefined) {
-    s2sListener = createServer((socket) => incoming.add(new IncomingStream(ctx, socket, ctx.remotes, (s) => incoming.delete(s))));
+    // Remote servers count against the same caps as clients: a stream is authenticated once one domain is proven on it.
+    s2sListener = createServer((socket) => {
+      if (down) return void socket.destroy();
+      const slot = limits.admit();
+      socket.once("close", () => slot.release());
+      const stream = new IncomingStream(ctx, socket, ctx.remotes, slot, (s) => incoming.delete(s));
+      incoming.add(stream);
+      if (slot.refused) stream.end("resource-constraint", slot.refused);
+      else slot.onDeadline(() => stream.end("connection-timeout", "no domain verified in time"));
+    });
     s2sPort = await listen(s2sListener, host, opts.s2sPort, ctx);
   }
   ctx.log(

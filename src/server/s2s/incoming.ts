@@ -12,6 +12,7 @@ import { dialbackElement, dialbackError, dialbackFeature, dialbackKey, type Dial
 import { xml, type Element } from "../../xmpp/element.js";
 import { NS, type StreamCondition } from "../../xmpp/ns.js";
 import type { ServerContext } from "../context.js";
+import type { Slot } from "../limits.js";
 import { route, wellFormedIq } from "../router.js";
 import { endSocket } from "../socket-end.js";
 import { StreamParser, type StreamHeader } from "../stream-parser.js";
@@ -39,6 +40,7 @@ export class IncomingStream {
     private readonly ctx: ServerContext,
     socket: Socket,
     private readonly remotes: RemoteServers,
+    private readonly slot: Pick<Slot, "authenticated">,
     private readonly onGone: (s: IncomingStream) => void,
   ) {
     this.socket = socket;
@@ -50,6 +52,11 @@ export class IncomingStream {
   destroy(): void {
     this.closing = true;
     this.socket.destroy();
+  }
+
+  /** Ends the stream from outside its own events (a cap, a deadline), guarded like them. */
+  end(condition: StreamCondition, text: string): void {
+    this.guard(() => this.streamError(condition, text));
   }
 
   private newParser(): StreamParser {
@@ -207,6 +214,7 @@ export class IncomingStream {
         if (this.closing || streamId !== this.streamId) return;
         if (verdict === "valid") {
           this.verified.add(pair);
+          this.slot.authenticated();
           return answer("valid");
         }
         if (verdict === "error") return answer("error", dialbackError("remote-server-not-found"));
