@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
 import type { SecureContext } from "node:tls";
-import { dbResult, dbVerify, dialbackErrorsFeature, dialbackKey, isDialback } from "../xmpp/dialback.js";
+import { dialbackElement, dialbackFeature, dialbackKey, isDialback } from "../xmpp/dialback.js";
 import { isStanza, xml, type Element } from "../xmpp/element.js";
 import { sm, streamError } from "../xmpp/builders.js";
 import { NS } from "../xmpp/ns.js";
@@ -107,7 +107,7 @@ export class InboundStream {
     }
     const extra = this.host.features();
     this.sm.offered = extra.some((f) => f.is("sm", NS.sm3));
-    const features = xml("stream:features", {}, this.secure ? null : xml("starttls", { xmlns: NS.tls }), dialbackErrorsFeature(), ...extra);
+    const features = xml("stream:features", {}, this.secure ? null : xml("starttls", { xmlns: NS.tls }), dialbackFeature(), ...extra);
     this.send(answer + features.toString());
   }
 
@@ -139,14 +139,14 @@ export class InboundStream {
   private answerResult(el: Element): void {
     const { from = "", to = "" } = el.attrs;
     this.keys.push({ from, to, key: el.text(), streamId: this.id ?? "" });
-    this.send(dbResult({ from: to, to: from, type: "valid" }));
+    this.send(dialbackElement("result", { from: to, to: from, type: "valid" }));
   }
 
   /** As Authoritative Server: recompute the key the target was given over its stream id, with the peer's secret. */
   private answerVerify(el: Element): void {
     const { from = "", to = "", id = "" } = el.attrs;
     const valid = el.text() === dialbackKey(this.host.secret, from, to, id);
-    this.send(dbVerify({ from: to, to: from, id, type: valid ? "valid" : "invalid" }));
+    this.send(dialbackElement("verify", { from: to, to: from, id, type: valid ? "valid" : "invalid" }));
   }
 
   /** Answers the db:verify requests held meanwhile. */

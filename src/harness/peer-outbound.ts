@@ -4,7 +4,7 @@
 // id). Tests use it raw, to send what a faulty or hostile peer would, and through
 // TestPeer.send, which opens one and does dialback on first use.
 import { createConnection, type Socket } from "node:net";
-import { dbResult, dbVerify, dialbackKey, isDialback } from "../xmpp/dialback.js";
+import { dialbackElement, dialbackKey, isDialback } from "../xmpp/dialback.js";
 import { xml, type Element } from "../xmpp/element.js";
 import { newId, sm } from "../xmpp/builders.js";
 import { Matcher, describe, predicate } from "../xmpp/match.js";
@@ -186,7 +186,7 @@ export class OutboundStream {
    */
   async dialback(from = this.opts.from, opts: ExpectOptions = {}): Promise<Element> {
     const to = this.opts.to;
-    await this.send(dbResult({ from, to }, this.key(from, to)));
+    await this.send(dialbackElement("result", { from, to }, this.key(from, to)));
     const verdict = await this.expect(
       predicate(`<db:result from='${to}' to='${from}' type=.../>`, (el) => isDialback(el, "result") && !!el.attrs.type && el.attrs.from === to && el.attrs.to === from),
       opts,
@@ -203,7 +203,7 @@ export class OutboundStream {
    */
   async barrier(): Promise<Element | undefined> {
     const id = newId("barrier");
-    await this.send(dbVerify({ from: this.opts.from, to: this.opts.to, id }, "0"));
+    await this.send(dialbackElement("verify", { from: this.opts.from, to: this.opts.to, id }, "0"));
     return this.expect(predicate(`the answer to the barrier <db:verify id='${id}'/>`, (el) => isDialback(el, "verify") && el.attrs.id === id), { rule: "DB-13" }).catch((err: unknown) => {
       if (this.streamClosed) return undefined;
       throw err;

@@ -1,42 +1,41 @@
-// XEP-0220 Server Dialback vocabulary both sides share: the key an Initiating Server
-// sends and its Authoritative Server recomputes, and the db:result / db:verify elements.
+// XEP-0220 server dialback vocabulary both sides use: the XEP-0185 key and the
+// dialback elements, always with the `db:` prefix the stream header declares (DB-07).
 import { createHash, createHmac } from "node:crypto";
 import { xml, type Element } from "./element.js";
 import { NS } from "./ns.js";
 
 /**
- * XEP-0185 section 3: HMAC-SHA256 over "Receiving Originating StreamID", keyed with the
- * lowercase hex SHA-256 of the secret (the 64-character string, not the raw digest), as
- * lowercase hex. The stream id is the one the Receiving Server put in its header.
+ * XEP-0185's recommended key: HMAC-SHA256 keyed with the lowercase hex SHA-256 of the
+ * secret (the 64-character string, not the raw digest) over "Receiving Originating StreamID".
  */
 export function dialbackKey(secret: string, receiving: string, originating: string, streamId: string): string {
   const hmacKey = createHash("sha256").update(secret, "utf8").digest("hex");
   return createHmac("sha256", hmacKey).update(`${receiving} ${originating} ${streamId}`, "utf8").digest("hex");
 }
 
-export type DialbackType = "valid" | "invalid" | "error";
+export type DialbackVerdict = "valid" | "invalid" | "error";
 
-/** `<db:result/>`: a request with the key as text, or a verdict with a type (XEP-0220 steps 1 and 4). */
-export function dbResult(attrs: { from: string; to: string; type?: DialbackType }, key?: string): Element {
-  return xml("db:result", attrs, key);
+/** `<db:result>` or `<db:verify>`: a request carries the key as text, an answer a type. */
+export function dialbackElement(name: "result" | "verify", attrs: { from: string; to: string; id?: string; type?: DialbackVerdict }, key?: string, error?: Element): Element {
+  return xml(`db:${name}`, { ...attrs }, key ?? null, error ?? null);
 }
 
-/** `<db:verify/>`: a request with the key as text, or a verdict with a type (XEP-0220 steps 2 and 3). */
-export function dbVerify(attrs: { from: string; to: string; id: string; type?: DialbackType }, key?: string): Element {
-  return xml("db:verify", attrs, key);
+/** A dialback error's payload: <error> (jabber:server, unprefixed) around one stanza condition. */
+export function dialbackError(condition: string, type = "cancel"): Element {
+  return xml("error", { type }, xml(condition, { xmlns: NS.stanzas }));
 }
 
-/** A dialback element of either kind, declared with the `db` prefix on the stream header. */
+/** The stream feature of a server that handles dialback errors (DB-24). */
+export function dialbackFeature(): Element {
+  return xml("dialback", { xmlns: NS.dialbackFeature }, xml("errors"));
+}
+
+/** A `<db:result>` or `<db:verify>` (any prefix the stream header declared for the dialback namespace). */
 export function isDialback(el: Element, name: "result" | "verify"): boolean {
   return el.is(name, NS.dialback);
 }
 
-/** The stream feature by which a server says it handles dialback errors (XEP-0220 section 2.4). */
-export function dialbackErrorsFeature(): Element {
-  return xml("dialback", { xmlns: NS.dialbackFeature }, xml("errors"));
-}
-
-/** True when `features` announce dialback errors. */
+/** True when stream features announce dialback errors (DB-24). */
 export function offersDialbackErrors(features: Element | undefined): boolean {
   return !!features?.getChild("dialback", NS.dialbackFeature)?.getChild("errors");
 }

@@ -2,7 +2,6 @@
 export const NS = {
   client: "jabber:client",
   server: "jabber:server",
-  /** XEP-0220 Server Dialback: the db:result and db:verify elements, and the stream feature that announces dialback errors. */
   dialback: "jabber:server:dialback",
   dialbackFeature: "urn:xmpp:features:dialback",
   component: "jabber:component:accept",
