@@ -71,6 +71,18 @@ describe("harness S2S peer", function () {
     expect(await s.barrier()).to.not.equal(undefined);
   });
 
+  it("holds its verdict on the other side's key when asked, keeping that pair pending", async () => {
+    begin();
+    pa.holdResults(true);
+    let opened = false;
+    const opening = pb.open().then(() => (opened = true));
+    const { stream, key } = await pa.keyFrom(b.domain);
+    expect(key.key).to.equal(dialbackKey(b.secret, a.domain, b.domain, stream.id!));
+    expect(opened).to.equal(false);
+    pa.holdResults(false);
+    await opening;
+  });
+
   it("refuses a stream to a domain it does not play with host-unknown", async () => {
     begin();
     const s = await pa.openStream({ to: "elsewhere.example" });

@@ -25,6 +25,10 @@ export interface InboundHost {
   holdingAcks(): boolean;
   /** True while the test holds back the peer's answers to db:verify. */
   holdingVerifies(): boolean;
+  /** True while the test holds back the peer's verdicts on the target's db:result. */
+  holdingResults(): boolean;
+  /** The target sent a key (db:result) on a stream it opened. */
+  keyReceived(stream: InboundStream): void;
   /** A stanza arrived on a stream the target opened. */
   stanza(el: Element, from: InboundStream): void;
   gone(stream: InboundStream): void;
@@ -45,6 +49,8 @@ export class InboundStream {
   id?: string;
   /** Every db:result request the target sent on this stream. */
   readonly keys: ReceivedKey[] = [];
+  /** Every db:verify request the target sent on this stream, as Receiving Server checking a key of the peer's. */
+  readonly verifies: Array<{ from: string; to: string; id: string }> = [];
   /** Whether the peer offered Stream Management on this stream, whether the target enabled it, and the stanzas counted since. */
   readonly sm = { offered: false, enabled: false, received: 0 };
   closedByTarget = false;
@@ -53,6 +59,7 @@ export class InboundStream {
   private readonly stream: S2sStream;
   private unansweredR = false;
   private readonly heldVerifies: Element[] = [];
+  private readonly heldResults: Element[] = [];
 
   constructor(
     socket: Socket,
@@ -119,8 +126,12 @@ export class InboundStream {
         this.stream.destroy();
       });
     } else if (isDialback(el, "result") && !el.attrs.type) {
-      this.answerResult(el);
+      this.recordKey(el);
+      if (this.host.holdingResults()) this.heldResults.push(el);
+      else this.answerResult(el);
     } else if (isDialback(el, "verify") && !el.attrs.type) {
+      const { from = "", to = "", id = "" } = el.attrs;
+      this.verifies.push({ from, to, id });
       if (this.host.holdingVerifies()) this.heldVerifies.push(el);
       else this.answerVerify(el);
     } else if (el.getNS() === NS.sm3) {
@@ -136,10 +147,20 @@ export class InboundStream {
    * Receiving Server verify by any means, so the target must not count on a callback);
    * the key is recorded, for tests that ask the target to verify it as its Authoritative Server.
    */
-  private answerResult(el: Element): void {
+  private recordKey(el: Element): void {
     const { from = "", to = "" } = el.attrs;
     this.keys.push({ from, to, key: el.text(), streamId: this.id ?? "" });
+    this.host.keyReceived(this);
+  }
+
+  private answerResult(el: Element): void {
+    const { from = "", to = "" } = el.attrs;
     this.send(dialbackElement("result", { from: to, to: from, type: "valid" }));
+  }
+
+  /** Gives the verdicts held meanwhile. */
+  releaseResults(): void {
+    for (const el of this.heldResults.splice(0)) this.answerResult(el);
   }
 
   /** As Authoritative Server: recompute the key the target was given over its stream id, with the peer's secret. */

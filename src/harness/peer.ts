@@ -15,7 +15,7 @@ import { xml, type Element } from "../xmpp/element.js";
 import { NS } from "../xmpp/ns.js";
 import { Violation } from "../verdict/verdict.js";
 import { shown } from "./actor.js";
-import { InboundStream, type InboundHost } from "./peer-inbound.js";
+import { InboundStream, type InboundHost, type ReceivedKey } from "./peer-inbound.js";
 import { answerPeerQuery, peerCaps, peerInfo } from "./peer-info.js";
 import { OutboundStream } from "./peer-outbound.js";
 import { Party, type Responder } from "./party.js";
@@ -146,6 +146,14 @@ export class PeerListener implements InboundHost {
     return this.session?.verifiesHeld ?? false;
   }
 
+  holdingResults(): boolean {
+    return this.session?.resultsHeld ?? false;
+  }
+
+  keyReceived(stream: InboundStream): void {
+    this.session?.keyReceived(stream);
+  }
+
   stanza(el: Element, from: InboundStream): void {
     this.session?.receive(el, from);
   }
@@ -165,6 +173,7 @@ export class TestPeer extends Party {
   readonly info: DiscoInfoData;
   acksHeld = false;
   verifiesHeld = false;
+  resultsHeld = false;
   /** Streams the target opened to the peer while this test used it, in the order they came. */
   readonly inbound: InboundStream[] = [];
   /** Which inbound stream each stanza received came on. */
@@ -174,6 +183,7 @@ export class TestPeer extends Party {
   private main?: Promise<OutboundStream>;
   private current?: OutboundStream;
   private dialbacks = new Map<string, Promise<void>>();
+  private keyWaiters: Array<() => void> = [];
 
   constructor(
     private readonly listener: PeerListener,
@@ -208,6 +218,33 @@ export class TestPeer extends Party {
   adopt(stream: InboundStream): void {
     this.inbound.push(stream);
     stream.follow(this.transcript);
+  }
+
+  keyReceived(_stream: InboundStream): void {
+    for (const wake of this.keyWaiters.splice(0)) wake();
+  }
+
+  /**
+   * The first key the target sent from `from` (its own domain by default) to the peer on
+   * a stream it opened during this test, once it has come; fails `rule` after the timeout.
+   */
+  async keyFrom(from = this.targetDomain, rule = "expectation"): Promise<{ stream: InboundStream; key: ReceivedKey }> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      for (const stream of this.inbound) {
+        const key = stream.keys.find((k) => k.from === from && k.to === this.domain);
+        if (key) return { stream, key };
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Violation(rule, `a db:result from ${from} to ${this.domain}`, `none within ${this.timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.keyWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
   }
 
   /** A stanza arrived on a stream the target opened: automatic answers, then the inbox. */
@@ -340,6 +377,12 @@ export class TestPeer extends Party {
     if (!on) for (const s of this.listener.openInbound()) s.releaseVerifies();
   }
 
+  /** Stops (true) or resumes giving verdicts on the target's db:result, keeping its domain pair pending; resuming says valid to those held. */
+  holdResults(on: boolean): void {
+    this.resultsHeld = on;
+    if (!on) for (const s of this.listener.openInbound()) s.releaseResults();
+  }
+
   /** Ends the target's streams to the peer without a closing tag (TCP FIN); resolves once the target closed its side. */
   async dropIncoming(): Promise<void> {
     const closed = await Promise.all(this.listener.openInbound().map((s) => s.drop(this.timeoutMs)));
@@ -360,8 +403,12 @@ export class TestPeer extends Party {
   async close(): Promise<void> {
     this.acksHeld = false;
     this.verifiesHeld = false;
+    this.resultsHeld = false;
     const inbound = this.listener.openInbound();
-    for (const s of inbound) s.releaseVerifies();
+    for (const s of inbound) {
+      s.releaseVerifies();
+      s.releaseResults();
+    }
     await Promise.all([...this.outbound.map((s) => s.close(this.timeoutMs)), ...inbound.map((s) => s.close(this.timeoutMs))]);
     this.main = undefined;
     this.current = undefined;
