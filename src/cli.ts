@@ -100,6 +100,8 @@ await yargs(hideBin(process.argv))
         .option("direct-tls", { type: "boolean", default: false, describe: "also listen for direct TLS on an ephemeral port" })
         .option("component", { type: "string", array: true, default: [] as string[], describe: "accept the XEP-0114 component NAME (a domain such as component.localhost) with the shared SECRET, NAME:SECRET (repeatable)" })
         .option("component-port", { type: "number", describe: "port for components (default: an ephemeral one, printed on the listening line)" })
+        .option("s2s-port", { type: "number", describe: "listen for other servers (S2S, XEP-0220 dialback) on this port (0: any free port); no S2S listener without it" })
+        .option("s2s-route", { type: "string", array: true, default: [] as string[], describe: "DOMAIN=HOST:PORT: reach the server of DOMAIN there (repeatable; no DNS is used, so an unrouted domain is remote-server-not-found)" })
         .option("register", { type: "boolean", default: true, describe: "allow in-band registration (XEP-0077); --no-register turns it off" })
         .option("sasl", {
           type: "string",

@@ -22,6 +22,8 @@ export interface ServeArgs {
   directTls: boolean;
   component: string[];
   componentPort?: number;
+  s2sPort?: number;
+  s2sRoute: string[];
   register: boolean;
   cert?: string;
   sasl?: string[];
@@ -44,6 +46,8 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     if (!Number.isInteger(args.componentPort) || args.componentPort < 0 || args.componentPort > 65535) throw new UsageError(`--component-port: expected a port number (0-65535)`);
     if (components.length === 0) throw new UsageError("--component-port: no --component NAME:SECRET to listen for");
   }
+  if (args.s2sPort !== undefined && (!Number.isInteger(args.s2sPort) || args.s2sPort < 0 || args.s2sPort > 65535)) throw new UsageError(`--s2s-port: expected a port number (0-65535)`);
+  const s2sRoutes = args.s2sRoute.map(parseRoute);
   const server = await startServer({
     host: args.host,
     port: args.port,
@@ -64,6 +68,8 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     ...(sasl ? { sasl } : {}),
     components,
     ...(args.componentPort !== undefined ? { componentPort: args.componentPort } : {}),
+    ...(args.s2sPort !== undefined ? { s2sPort: args.s2sPort } : {}),
+    s2sRoutes,
   });
   if (args.cert) {
     try {
@@ -77,7 +83,9 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   const admin = admins.length > 0 ? `, admins: ${admins.join(", ")}` : "";
   const offer = sasl ? `, SASL: ${sasl.join(", ")}` : "";
   const component = server.componentPort !== undefined ? `, component port ${server.componentPort} for ${components.map((c) => c.name).join(", ")}` : "";
-  console.log(`listening on ${server.host}:${server.port} (domain ${server.domain}, faults: ${[...server.faults].join(", ") || "none"}${direct}${admin}${offer}${component})`);
+  const s2s = server.s2sPort !== undefined ? `, s2s port ${server.s2sPort}` : "";
+  const routed = s2sRoutes.length > 0 ? `, routes: ${s2sRoutes.map((r) => `${r.domain}=${r.host}:${r.port}`).join(", ")}` : "";
+  console.log(`listening on ${server.host}:${server.port} (domain ${server.domain}, faults: ${[...server.faults].join(", ") || "none"}${direct}${admin}${offer}${component}${s2s}${routed})`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());
@@ -93,4 +101,13 @@ function parseComponent(spec: string): { name: string; secret: string } {
   const name = spec.slice(0, colon).toLowerCase();
   if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(name)) throw new UsageError(`--component ${spec}: NAME must be a domain such as component.localhost`);
   return { name, secret: spec.slice(colon + 1) };
+}
+
+/** DOMAIN=HOST:PORT: where the server of a remote domain listens (there is no DNS lookup). */
+function parseRoute(spec: string): { domain: string; host: string; port: number } {
+  const m = /^([^=\s]+)=(.+):(\d+)$/.exec(spec);
+  if (!m) throw new UsageError(`--s2s-route ${spec}: expected DOMAIN=HOST:PORT`);
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) throw new UsageError(`--s2s-route ${spec}: PORT must be 1-65535`);
+  return { domain: m[1]!.toLowerCase(), host: m[2]!.replace(/^\[(.*)\]$/, "$1"), port };
 }

@@ -2,6 +2,7 @@
 // the shared services modules use instead of each other (accounts and rosters,
 // sessions, components, disco features), and the timers stop() must cancel.
 import type { SecureContext } from "node:tls";
+import type { Element } from "../xmpp/element.js";
 import type { Mechanism } from "./sasl.js";
 import type { Components } from "./components.js";
 import type { Faults } from "./faults.js";
@@ -29,6 +30,12 @@ export interface ServerConfig {
   upstreamTimeoutMs: number;
 }
 
+/** Delivery to other servers' domains (S2S): bounced remote-server-not-found where there is no route. */
+export interface RemoteDelivery {
+  /** True when it was bounced at once (no route). */
+  send(el: Element, domain: string): boolean;
+}
+
 export interface ServerContext {
   readonly config: ServerConfig;
   readonly faults: Faults;
@@ -36,6 +43,7 @@ export interface ServerContext {
   readonly sessions: Sessions;
   readonly rosters: Rosters;
   readonly components: Components;
+  readonly remotes: RemoteDelivery;
   readonly hooks: HookBus;
   /** disco#info features modules add: of the domain, and of every account (answered by the server). */
   readonly features: { readonly host: Set<string>; readonly account: Set<string> };

@@ -10,6 +10,9 @@ import { Connection, hookCoreIq } from "./connection.js";
 import { Timers, type ServerConfig, type ServerContext } from "./context.js";
 import { Faults } from "./faults.js";
 import { HookBus } from "./hooks.js";
+import { IncomingStream } from "./s2s/incoming.js";
+import type { Route } from "./s2s/outgoing.js";
+import { RemoteServers } from "./s2s/remotes.js";
 import { parseJid, validUsername } from "./jid.js";
 import { MODULES } from "./modules/index.js";
 import { Rosters } from "./rosters.js";
@@ -95,6 +98,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const admins = (opts.admins ?? []).map((a) => a.toLowerCase());
   for (const a of admins) if (!validUsername(a)) throw new Error(`invalid admin username ${JSON.stringify(a)}`);
   const components = componentSecrets(opts.components ?? [], domain);
+  const routes = s2sRoutes(opts.s2sRoutes ?? [], domain, components);
 
   const ctx = new ServerState(
     {
@@ -113,6 +117,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     faults,
     store,
     createSecureContext({ cert: certificate.cert, key: certificate.key }),
+    { routes, timeoutMs: opts.s2sTimeoutMs ?? 10_000 },
     opts.log,
   );
 
@@ -161,13 +166,32 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     componentListener = createServer((socket) => componentConnections.add(new ComponentConnection(ctx, socket, (c) => componentConnections.delete(c))));
     componentPort = await listen(componentListener, host, opts.componentPort ?? 0, ctx);
   }
-  ctx.log(`listening on ${host}:${port}${directTlsPort ? ` (direct TLS ${directTlsPort})` : ""}${componentPort ? ` (components ${componentPort})` : ""} for ${domain}`);
+  const incoming = new Set<IncomingStream>();
+  let s2sListener: Server | undefined;
+  let s2sPort: number | undefined;
+  if (opts.s2sPort !== undefined) {
+    // Remote servers count against the same caps as clients: a stream is authenticated once one domain is proven on it.
+    s2sListener = createServer((socket) => {
+      if (down) return void socket.destroy();
+      const slot = limits.admit();
+      socket.once("close", () => slot.release());
+      const stream = new IncomingStream(ctx, socket, ctx.remotes, slot, (s) => incoming.delete(s));
+      incoming.add(stream);
+      if (slot.refused) stream.end("resource-constraint", slot.refused);
+      else slot.onDeadline(() => stream.end("connection-timeout", "no domain verified in time"));
+    });
+    s2sPort = await listen(s2sListener, host, opts.s2sPort, ctx);
+  }
+  ctx.log(
+    `listening on ${host}:${port}${directTlsPort ? ` (direct TLS ${directTlsPort})` : ""}${componentPort ? ` (components ${componentPort})` : ""}${s2sPort ? ` (s2s ${s2sPort})` : ""} for ${domain}`,
+  );
 
   return {
     host,
     port,
     ...(directTlsPort !== undefined ? { directTlsPort } : {}),
     ...(componentPort !== undefined ? { componentPort } : {}),
+    ...(s2sPort !== undefined ? { s2sPort } : {}),
     domain,
     certificatePem: certificate.cert,
     faults: faults.names,
@@ -175,11 +199,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     load: () => limits.load,
     async stop() {
       ctx.sessions.endAll();
-      const closed = [plain, direct, componentListener].filter((s): s is Server => s !== undefined).map((s) => new Promise<void>((r) => s.close(() => r())));
+      const closed = [plain, direct, componentListener, s2sListener].filter((s): s is Server => s !== undefined).map((s) => new Promise<void>((r) => s.close(() => r())));
       for (const c of connections) c.destroy();
       connections.clear();
       for (const c of componentConnections) c.destroy();
       componentConnections.clear();
+      for (const s of incoming) s.destroy();
+      incoming.clear();
+      ctx.remotes.stop();
       ctx.timers.clear();
       await Promise.all(closed);
     },
@@ -191,6 +218,7 @@ class ServerState implements ServerContext {
   readonly sessions: Sessions;
   readonly rosters: Rosters;
   readonly components: Components;
+  readonly remotes: RemoteServers;
   readonly features = { host: new Set<string>(), account: new Set<string>() };
   readonly accountIdentities: Array<{ category: string; type: string; name?: string }> = [];
   readonly identity = { category: "server", type: "im", name: "xmpp-conformance reference server" };
@@ -202,12 +230,14 @@ class ServerState implements ServerContext {
     readonly faults: Faults,
     readonly store: Store,
     readonly secureContext: SecureContext,
+    s2s: { routes: ReadonlyMap<string, Route>; timeoutMs: number },
     private readonly sink: ((line: string) => void) | undefined,
   ) {
     this.logging = sink !== undefined;
     this.sessions = new Sessions(this.hooks, config.domain, (line) => this.log(line));
     this.rosters = new Rosters(store, this.sessions, config.domain, this.hooks);
     this.components = new Components(config.components);
+    this.remotes = new RemoteServers(this, s2s.routes, s2s.timeoutMs);
     hookCoreIq(this);
     hookComponents(this);
     for (const module of MODULES) module.load(this);
@@ -228,6 +258,20 @@ function componentSecrets(list: Array<{ name: string; secret: string }>, domain:
     secrets.set(jid.domain, secret);
   }
   return secrets;
+}
+
+/** Remote domains and where their servers listen: each once, and none of the server's own domains. */
+function s2sRoutes(list: Array<{ domain: string; host: string; port: number }>, domain: string, components: ReadonlyMap<string, string>): Map<string, Route> {
+  const routes = new Map<string, Route>();
+  for (const r of list) {
+    const jid = parseJid(r.domain);
+    if (!jid || jid.local || jid.resource) throw new Error(`invalid S2S route domain ${JSON.stringify(r.domain)}`);
+    if (jid.domain === domain || jid.domain.endsWith(`.${domain}`) || components.has(jid.domain)) throw new Error(`${jid.domain} is served here; it cannot be routed to another server`);
+    if (routes.has(jid.domain)) throw new Error(`S2S route for ${jid.domain} is configured twice`);
+    if (!Number.isInteger(r.port) || r.port < 1 || r.port > 65535) throw new Error(`invalid port in the S2S route for ${jid.domain}`);
+    routes.set(jid.domain, { host: r.host, port: r.port });
+  }
+  return routes;
 }
 
 function listen(server: Server, host: string, port: number, ctx: ServerContext): Promise<number> {

@@ -2,7 +2,7 @@
 // a bare JID by availability, presence and iq requests to the modules that hooked
 // them on the bus (`presence/...`, `iq-get/host/urn:xmpp:ping:ping`), other domains to
 // the XEP-0114 component serving them or to the module serving them
-// (`service-stanza`), anything else bounced.
+// (`service-stanza`), anything else to its server over S2S (bounced when it has no route).
 import type { Element } from "../xmpp/element.js";
 import type { StanzaCondition } from "../xmpp/ns.js";
 import type { ServerContext } from "./context.js";
@@ -96,7 +96,7 @@ function toOtherDomain(ctx: ServerContext, el: Element, to: Jid): boolean {
     return el.name === "presence" ? false : bounce(ctx, el, "wait", "service-unavailable", `${to.domain} is not connected`);
   }
   if (ctx.hooks.fire("service-stanza", { el, to })) return false;
-  return bounce(ctx, el, "cancel", "remote-server-not-found");
+  return ctx.remotes.send(el, to.domain);
 }
 
 /** A stanza to the domain from elsewhere than a client session (a component): requests are answered. */

@@ -2,6 +2,8 @@
 export const NS = {
   client: "jabber:client",
   server: "jabber:server",
+  dialback: "jabber:server:dialback",
+  dialbackFeature: "urn:xmpp:features:dialback",
   component: "jabber:component:accept",
   stream: "http://etherx.jabber.org/streams",
   streams: "urn:ietf:params:xml:ns:xmpp-streams",

@@ -1,0 +1,15 @@
+// Faults of the core's server-to-server streams (dialback, S2S stream management): the
+// core implements S2S as it implements XEP-0114, so its faults live beside it.
+import type { FaultSpec } from "../module.js";
+
+export const S2S_FAULTS = {
+  "s2s.accept-unverified": { rules: ["DB-05", "DB-15", "DB-19"], description: "routes stanzas from a domain that was never verified on the stream, and takes an unsolicited db:result type='valid' as proof" },
+  "s2s.verify-always-valid": { rules: ["DB-13"], description: "as the authoritative server, answers every db:verify with type='valid' whatever its key" },
+  "s2s.no-dialback-errors-feature": { rules: ["DB-24"], description: "leaves <dialback><errors/></dialback> out of the S2S stream features" },
+  "s2s.unknown-host-accepted": { rules: ["DB-02"], description: "answers a stream header for a domain it does not host with a normal header instead of host-unknown" },
+  "s2s.db-error-closes-stream": { rules: ["DB-14"], description: "answers a db:result for a domain it does not host with a host-unknown stream error instead of a dialback error" },
+  "s2s.send-before-valid": { rules: ["DB-10"], description: "sends queued stanzas right after its db:result, before the remote said valid" },
+  "s2s.header-without-from": { rules: ["DB-02", "CAPS-01"], description: "leaves 'from' out of the response header of an incoming S2S stream" },
+  "sm.s2s-wrong-h": { rules: ["SM-30"], description: "counts each <r/> in the h of an S2S stream as if it were a stanza" },
+  "sm.s2s-lose-unacked": { rules: ["SM-30"], description: "forgets the stanzas a dropped S2S stream had not acknowledged, instead of sending them again" },
+} satisfies Record<string, FaultSpec>;
