@@ -1,6 +1,6 @@
 // XEP-0351 on the reference server, at the hook bus: the modules run on the core's real
-// services, with the remote server played by a handler that takes every stanza for its
-// domain and hands stanzas from it to the router as S2S would (`route(ctx, el, true)`).
+// services, with the remote server played by a stand-in for S2S that takes every stanza
+// for its domain and hands stanzas from it to the router as S2S does (`route(ctx, el, true)`).
 // What a real S2S stream adds is checked by the rsf suite against the harness's peer.
 import { expect } from "chai";
 import type { SecureContext } from "node:tls";
@@ -45,6 +45,7 @@ class World {
       sessions,
       rosters: new Rosters(store, sessions, "localhost", hooks),
       components: new Components(new Map()),
+      remotes: { send: (el, domain) => (expect(domain).to.equal(PEER), this.toPeer.push(el), false) },
       hooks,
       features: { host: new Set(), account: new Set() },
       accountIdentities: [],
@@ -57,7 +58,6 @@ class World {
     for (const user of ["alice", "bob"]) store.addUser(user, "pw");
     // Above the caps module: sessions made here say their features directly.
     hooks.on("caps-features", ({ session }) => this.caps.get(session), 10);
-    hooks.on("service-stanza", ({ el, to }) => to.domain === PEER && (this.toPeer.push(el), true));
     for (const module of [caps, pubsubModule, rsf]) module.load(this.ctx);
   }
 
