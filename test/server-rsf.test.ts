@@ -3,12 +3,17 @@
 // for its domain and hands stanzas from it to the router as S2S does (`route(ctx, el, true)`).
 // What a real S2S stream adds is checked by the rsf suite against the harness's peer.
 import { expect } from "chai";
+import { createServer } from "node:net";
 import type { SecureContext } from "node:tls";
+import { TestClient } from "../src/harness/client.js";
+import { predicate } from "../src/xmpp/match.js";
+import { startServer, type RunningServer } from "../src/server/index.js";
+import { clientInfo, online } from "./pubsub-clients.js";
 import { capsElement, discoInfoQuery, type DiscoInfoData } from "../src/xmpp/caps.js";
 import { xml, type Element } from "../src/xmpp/element.js";
 import { NS } from "../src/xmpp/ns.js";
 import { notifyFeature, pubsub } from "../src/xmpp/pubsub.js";
-import { eventsFeature } from "../src/xmpp/rsf.js";
+import { eventsFeature, notificationOf } from "../src/xmpp/rsf.js";
 import { Components } from "../src/server/components.js";
 import { Timers, type ServerContext } from "../src/server/context.js";
 import { Faults } from "../src/server/faults.js";
@@ -126,7 +131,7 @@ const kinds = (inbox: Element[]) => inbox.map((m) => Object.keys(EVENTS).find((k
 
 describe("server: XEP-0351 (rsf module, at the hook bus)", () => {
   let world: World;
-  afterEach(() => world.stop());
+  afterEach(() => world?.stop());
 
   function deliverAll(faults: string[], features: string[]): string[] {
     world = new World(faults);
@@ -279,6 +284,69 @@ describe("server: XEP-0351 (rsf module, at the hook bus)", () => {
         expect(sent().includes(`${CAROL} subscription`), faults.join()).to.equal(true);
         expect(sent().includes(`bob@${PEER} subscription`), faults.join()).to.equal(leaked);
         world.stop();
+      }
+    });
+  });
+
+  describe("over S2S, between two reference servers", function () {
+    this.timeout(20000);
+    const running: RunningServer[] = [];
+    const clients: TestClient[] = [];
+    afterEach(async () => {
+      for (const c of clients.splice(0)) c.kill();
+      await Promise.all(running.splice(0).map((r) => r.stop()));
+    });
+
+    const freePort = (): Promise<number> =>
+      new Promise((resolve) => {
+        const probe = createServer();
+        probe.listen(0, "127.0.0.1", () => {
+          const { port } = probe.address() as { port: number };
+          probe.close(() => resolve(port));
+        });
+      });
+
+    async function client(server: RunningServer, user: string, resource: string): Promise<TestClient> {
+      const c = await TestClient.connect({ host: "127.0.0.1", port: server.port, domain: server.domain, tls: "plain", insecure: true }, { username: user, password: "pw" }, { resource, label: `${user}/${resource}` });
+      clients.push(c);
+      return c;
+    }
+
+    it("a.example's PEP sends every event to bob@b.example's bare JID, and b.example gives each resource what its caps ask for", async () => {
+      const [pa, pb] = [await freePort(), await freePort()];
+      const log: string[] = [];
+      const a = await startServer({ domain: "a.example", tls: "off", s2sPort: pa, s2sRoutes: [{ domain: "b.example", host: "127.0.0.1", port: pb }], users: [{ username: "alice", password: "pw" }], log: (l) => log.push(l) });
+      const b = await startServer({ domain: "b.example", tls: "off", s2sPort: pb, s2sRoutes: [{ domain: "a.example", host: "127.0.0.1", port: pa }], users: [{ username: "bob", password: "pw" }] });
+      running.push(a, b);
+      const alice = await client(a, "alice", "home");
+      await alice.send(xml("presence"));
+      const phone = await client(b, "bob", "phone");
+      const tablet = await client(b, "bob", "tablet");
+      await online(phone, clientInfo([NODE], [eventsFeature(NODE, ["retract"])]));
+      await online(tablet, clientInfo([NODE]));
+      await phone.send(xml("presence", { type: "subscribe", to: "alice@a.example" }));
+      await alice.expect(predicate("bob's subscription request", (el) => el.name === "presence" && el.attrs.type === "subscribe"));
+      await alice.send(xml("presence", { type: "subscribed", to: "bob@b.example" }));
+      // Each server keeps its own user's side of the subscription (RFC 6121 3).
+      const push = (state: string) => predicate(`a roster push with subscription '${state}'`, (el) => el.getChild("query", NS.roster)?.getChild("item")?.attrs.subscription === state);
+      await alice.expect(push("from"));
+      await phone.expect(push("to"));
+      // a.example learns b.example's caps once its stream there is up: wait for its answer to be read.
+      const learned = () => log.some((l) => /s2sin#\d+ << <iq [^>]*type="result" id="rsf-caps-/.test(l));
+      for (let i = 0; i < 100 && !learned(); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(learned()).to.equal(true);
+
+      const ok = async (request: Element) => expect((await alice.iq(request)).attrs.type).to.equal("result");
+      await ok(pubsub.create(undefined, NODE, { "pubsub#notify_retract": "0", "pubsub#notify_config": "0" }));
+      await ok(pubsub.publish(undefined, NODE, xml("mood", { xmlns: NODE }, "calm"), "m1"));
+      await ok(pubsub.retract(undefined, NODE, "m1"));
+      await ok(pubsub.configure(undefined, NODE, { "pubsub#title": "moods" }));
+      for (const [c, want] of [[phone, ["items", "retract"]], [tablet, ["items", "retract", "config"]]] as const) {
+        await alice.send(xml("message", { to: c.jid, type: "chat" }, xml("body", {}, "sentinel")));
+        const sentinel = await c.expect(predicate("the sentinel", (el) => el.getChildText("body") === "sentinel"));
+        const got = c.unreadBefore(sentinel).filter((el) => el.getChild("event", NS.pubsubEvent));
+        expect(got.map((m) => m.attrs.to)).to.deep.equal(want.map(() => "bob@b.example"));
+        expect(got.map((m) => notificationOf(m)?.type), c.label).to.deep.equal(want);
       }
     });
   });
