@@ -77,6 +77,7 @@ await yargs(hideBin(process.argv))
         .option("timeout", { type: "number", default: 5000, describe: "default wait for an expected element, in ms" })
         .option("max-wait", { type: "number", default: 10, describe: "longest protocol window a test waits out, in seconds (an SM resumption window, the target's timeout for a service that never answers)" })
         .option("sm-queue-limit", { type: "number", describe: "the target's unacknowledged-stanza queue limit, for tests that need it (known for the embedded server)" })
+        .option("python", { type: "string", default: "/usr/bin/python3", describe: "the Python 3 that runs slixmpp for the clients suite (without slixmpp its tests are skipped, saying so)" })
         .option("reports", { type: "string", default: "reports", describe: "directory for junit.xml, results.json and summary.md" })
         .option("expect", { type: "string", describe: "expected results of this target (JSON, see fixtures/expectations/): exit 0 only when the run matches them, listing every new failure and new pass" }),
     (argv) => exitWith(() => runCommand(argv as RunArgs)),

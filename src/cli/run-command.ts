@@ -43,6 +43,7 @@ export interface RunArgs {
   peerDomain?: string;
   peerListen?: string;
   targetS2s?: string;
+  python: string;
 }
 
 /** Tests run at once against the embedded server unless --jobs says otherwise; a real target gets one at a time. */
@@ -76,6 +77,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const options = {
     timeoutMs: positiveInt("--timeout", args.timeout),
     maxWaitSec: positiveInt("--max-wait", args.maxWait),
+    python: args.python,
     ...(args.serviceAdmin !== undefined ? { serviceAdmin: parseAccount(args.serviceAdmin, "--service-admin") } : {}),
   };
   const setup = args.target ? await external(args, args.target, accounts) : await embedded(args, accounts);

@@ -19,6 +19,8 @@ export interface RunOptions {
   peer?: PeerListener;
   /** An account with administrative rights on the target's services, for creating nodes where only admins may. */
   serviceAdmin?: Account;
+  /** The Python 3 interpreter that runs slixmpp for the clients suite. */
+  python: string;
 }
 
 /** What a test body runs against. */

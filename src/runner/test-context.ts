@@ -7,11 +7,12 @@ import { randomBytes } from "node:crypto";
 import type { Account } from "../harness/target.js";
 import { ConnectOptions, TestClient } from "../harness/client.js";
 import { TestComponent } from "../harness/component.js";
+import { LibraryClient, type LibraryName } from "../harness/libraries/library-client.js";
 import type { PeerOptions, TestPeer } from "../harness/peer.js";
 import { Transcript } from "../harness/transcript.js";
 import { sm } from "../xmpp/builders.js";
 import { predicate } from "../xmpp/match.js";
-import { NS } from "../xmpp/ns.js";
+import { NS, type SmNamespace } from "../xmpp/ns.js";
 import type { RunEnv } from "./context.js";
 import type { TestSpec } from "./dsl.js";
 import type { Lease } from "./account-leases.js";
@@ -22,6 +23,7 @@ export class TestContext {
   private readonly log = new Transcript();
   private readonly clients: TestClient[] = [];
   private readonly components: TestComponent[] = [];
+  private readonly libraries: LibraryClient[] = [];
   private testPeer?: TestPeer;
   private readonly cleanups: Array<() => Promise<void>> = [];
   private lease?: Lease;
@@ -114,6 +116,23 @@ export class TestContext {
     return this.testPeer;
   }
 
+  /**
+   * Starts a real client library (in a process of its own) logging in as `account`,
+   * recorded in this test's transcript; skips the test when the library is not installed.
+   */
+  async library(name: LibraryName, account: Account): Promise<LibraryClient> {
+    const label = `${account.username.replace(/^xc-/, "")}-${name}#${++this.labels}`;
+    const lib = await LibraryClient.start(name, this.target, account, {
+      python: this.options.python,
+      label,
+      resource: `xc-${label.replace(/\W/g, "")}-${Date.now().toString(36)}${randomBytes(2).toString("hex")}`,
+      transcript: this.log,
+      timeoutMs: this.options.timeoutMs,
+    });
+    this.libraries.push(lib);
+    return lib;
+  }
+
   /** Registers an undo step (run after the test's streams are closed, last registered first). */
   onCleanup(step: () => Promise<void>): void {
     this.cleanups.push(step);
@@ -134,7 +153,7 @@ export class TestContext {
 
   /** Drops every connection at once (the test ran out of time). */
   abort(): void {
-    for (const c of [...this.clients, ...this.components]) c.kill();
+    for (const c of [...this.clients, ...this.components, ...this.libraries]) c.kill();
     this.testPeer?.abort();
   }
 
@@ -173,11 +192,19 @@ export class TestContext {
     const owning = new Set(owners.values());
     await Promise.all(this.components.map((c) => c.close().catch(() => c.kill())));
     await this.testPeer?.close();
+    // A library closes its own stream; a session it was dropped from and never resumed hibernates until the harness ends it.
+    await Promise.all(
+      this.libraries.map(async (lib) => {
+        await lib.stop();
+        const away = lib.abandoned;
+        if (away) await this.resumeAndClose(lib.account, { ...away, ns: NS.sm3 }, lib.label).catch((err: unknown) => this.log.add("event", "cleanup", `${lib.label}: ${(err as Error).message}`));
+      }),
+    );
     await Promise.all(
       this.clients.map(async (c) => {
         try {
           if (c.isOpen) await this.closeAcknowledged(c);
-          else if (c.dropped && owning.has(c) && c.sm?.resumable && c.account) await this.resumeAndClose(c);
+          else if (c.dropped && owning.has(c) && c.sm?.resumable && c.account) await this.resumeAndClose(c.account, { id: c.sm.id!, handled: c.sm.handled, ns: c.sm.ns }, c.label);
         } catch (err) {
           this.log.add("event", "cleanup", `${c.label}: ${(err as Error).message}`);
           c.kill();
@@ -196,10 +223,9 @@ export class TestContext {
   }
 
   /** A session the test dropped would hibernate for the server's whole window: resume it and close. */
-  private async resumeAndClose(dropped: TestClient): Promise<void> {
-    const track = dropped.sm!;
-    const c = await this.connect(dropped.account, { until: "authenticated", label: `${dropped.label}-cleanup` });
-    await c.send(sm.resume(track.id!, track.handled, track.ns));
+  private async resumeAndClose(account: Account, session: { id: string; handled: number; ns: SmNamespace }, label: string): Promise<void> {
+    const c = await this.connect(account, { until: "authenticated", label: `${label}-cleanup` });
+    await c.send(sm.resume(session.id, session.handled, session.ns));
     const answer = await c.expect(
       predicate("<resumed/> or <failed/>", (el) => ["resumed", "failed"].includes(el.name) || el.is("error", NS.stream)),
     ).catch(() => undefined);

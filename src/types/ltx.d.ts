@@ -94,3 +94,19 @@ declare module "ltx/lib/clone.js" {
   import Element from "ltx/lib/Element.js";
   export default function clone<T extends Element | string>(el: T): T;
 }
+
+declare module "@xmpp/client" {
+  import ConnectionTCP from "@xmpp/connection-tcp";
+  import Element from "ltx/lib/Element.js";
+  import { EventEmitter } from "node:events";
+  export { xml } from "@xmpp/xml";
+  export interface Client extends ConnectionTCP {
+    jid: { toString(): string } | null;
+    start(): Promise<unknown>;
+    stop(): Promise<unknown>;
+    reconnect: EventEmitter & { start(): void; stop(): void; reconnect(): Promise<void> };
+    streamManagement: EventEmitter & { id: string; enabled: boolean; inbound: number };
+    iqCaller: { request(el: Element, timeout?: number): Promise<Element> };
+  }
+  export function client(options: { service: string; domain: string; username: string; password: string; resource?: string }): Client;
+}
