@@ -52,8 +52,7 @@ async function main(): Promise<void> {
   xmpp.streamManagement.on("resumed", () => emit({ event: "resumed" }));
 
   xmpp.start().catch((err: Error) => {
-    // @xmpp/client 0.14 has SCRAM-SHA-1 and PLAIN only.
-    if (/no compatible mechanism/i.test(err.message)) emit({ event: "unsupported", reason: `@xmpp/client: ${err.message}` });
+    if (/no compatible mechanism/i.test(err.message)) emit({ event: "unsupported", reason: `${err.message} (it knows SCRAM-SHA-1 and PLAIN)` });
     else emit({ event: "error", message: `login failed: ${err.message}` });
   });
 
