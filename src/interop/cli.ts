@@ -18,7 +18,7 @@ import { ensureInstalled, installedVersion } from "./apt.js";
 import { runHarness } from "./harness.js";
 import { DEFAULT_ACCOUNTS, describeRun, PLATFORMS } from "./plan.js";
 import type { Platform, RunningServer } from "./platform.js";
-import { waitForPorts } from "./ports.js";
+import { requireFree, waitForPorts } from "./ports.js";
 
 const NAME = "xmpp-interop";
 const PORTS_WITHIN_MS = 30_000;
@@ -75,6 +75,8 @@ async function runAgainst(platform: Platform, accounts: Account[], args: Args): 
   const stateDir = mkdtempSync(join(tmpdir(), `xmpp-interop-${platform.name}-`));
   let server: RunningServer | undefined;
   try {
+    // The harness's S2S peer will listen there; someone already on it would get the server's streams.
+    if (platform.federation) await requireFree({ "S2S peer": platform.federation.peerPort });
     const started = (server = await platform.start(stateDir, logFile));
     interruptible.add(started.stop);
     const ports = Object.entries(started.ports).map(([name, port]) => `${name} ${port}`).join(", ");
