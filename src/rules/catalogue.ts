@@ -140,6 +140,8 @@ const RFC6120 = {
   sections: {
     "section-4.3.2": ["4.3.2", "Stream Features Format"],
     "section-4.4": ["4.4", "Closing a Stream"],
+    "section-4.7": ["4.7", "Stream Attributes"],
+    "section-4.9.3": ["4.9.3", "Defined Stream Error Conditions"],
     "section-4.9.1.1": ["4.9.1.1", "Stream Errors Are Unrecoverable"],
     "section-4.9.3.13": ["4.9.3.13", "not-well-formed"],
     "section-11.1": ["11.1", "XML Restrictions"],
@@ -204,6 +206,21 @@ const XEP0115 = {
   },
 } satisfies Document;
 
+const XEP0220 = {
+  spec: "XEP-0220",
+  version: "1.1.1",
+  url: "https://xmpp.org/extensions/xep-0220.html",
+  sections: {
+    // Sections 2.1 and 2.2 and their subsections have no anchors of their own.
+    protocol: ["2", "Protocol"],
+    directionality: ["2.3", "Directionality"],
+    "advertisement-traditional": ["2.4.1", "Traditional Dialback"],
+    "advertisement-errors": ["2.4.2", "Dialback with Error Handling"],
+    errors: ["2.5", "Dialback Error Conditions"],
+    "security-unsolicited": ["3.1", "Unsolicited Dialback"],
+  },
+} satisfies Document;
+
 /** The part of a rule that names where it comes from, checked against the document's sections. */
 function from<D extends Document>(doc: D, anchor: keyof D["sections"] & string): Pick<Rule, "spec" | "version" | "section" | "sectionTitle" | "url"> {
   const [section, sectionTitle] = doc.sections[anchor]!;
@@ -219,6 +236,7 @@ const comp = (anchor: keyof typeof XEP0114.sections) => from(XEP0114, anchor);
 const pam = (anchor: keyof typeof XEP0376.sections) => from(XEP0376, anchor);
 const rel = (anchor: keyof typeof XEP0496.sections) => from(XEP0496, anchor);
 const extdisco = (anchor: keyof typeof XEP0499.sections) => from(XEP0499, anchor);
+const db = (anchor: keyof typeof XEP0220.sections) => from(XEP0220, anchor);
 
 export const SPECS: readonly Spec[] = [
   {
@@ -285,10 +303,17 @@ export const SPECS: readonly Spec[] = [
     note: "Experimental (protoXEP 0.0.1 `pubsub-ext-disco`): a data form in disco#items asks for linking nodes, descendants and metadata. Its text advertises `urn:xmpp:pubsub-ext-disco:0` and its example `urn:xmpp:pubsub-ext-disco`; the suite requires the first. EXTDISCO-xx are this project's IDs; depth 0, where an item's ItemID goes and the paging order are readings in [rules-addendum.md](rules-addendum.md).",
   },
   {
+    spec: "XEP-0220",
+    version: "1.1.1",
+    title: "Server Dialback",
+    url: XEP0220.url,
+    note: "Federation (S2S): the s2s suite plays a remote server against the target, as Initiating, Receiving and Authoritative Server of its own domain, with keys made as XEP-0185 says. DB-xx are this project's IDs; DB-02 and DB-05 are the RFC 6120 stream rules dialback rests on. Readings of what the text leaves open are in [rules-addendum.md](rules-addendum.md).",
+  },
+  {
     spec: "RFC 6120",
     title: "XMPP Core",
     url: RFC6120.url,
-    note: "Preconditions the SM tests rely on along the way; no test declares them. A test fails with one of these IDs when the server breaks the precondition before the Stream Management rule under test could be observed.",
+    note: "Preconditions the SM tests rely on along the way, which no test declares (a test fails with one of these IDs when the server breaks the precondition before the rule under test could be observed), and the server-to-server stream rules of the s2s suite (DB-02, DB-05).",
   },
   {
     spec: "RFC 6121",
@@ -437,6 +462,19 @@ export const RULES: readonly Rule[] = [
   { id: "RFC6120-not-well-formed", ...from(RFC6120, "section-4.9.3.13"), level: "definition", statement: "Input that is not well-formed XML (bad UTF-8, an undefined entity, a character XML forbids) is answered with the not-well-formed stream error (bad-format also covers it)." },
   { id: "RFC6120-restricted-xml", ...from(RFC6120, "section-11.1"), level: "MUST", statement: "A document type declaration, a comment or a processing instruction in a stream is answered with the restricted-xml stream error." },
   { id: "RFC6120-dos", ...from(RFC6120, "section-13.12"), level: "interpretation", statement: "Whatever one connection sends, the service stays available to others: after hostile input elsewhere an account still logs in." },
+  { id: "DB-01", ...db("advertisement-traditional"), level: "MUST", statement: "A server opening an S2S stream declares jabber:server with the dialback prefix (xmlns:db), names its own domain in 'from' and the target domain in 'to', and sends no 'id' (RFC 6120 4.7.3)." },
+  { id: "DB-02", ...from(RFC6120, "section-4.7"), level: "MUST", statement: "The receiving server answers an S2S stream header with its own: 'from' its domain, 'to' the initiator's domain and a fresh 'id'; a 'to' it does not host gets the host-unknown stream error." },
+  { id: "DB-05", ...from(RFC6120, "section-4.9.3"), level: "MUST", statement: "A stanza on an S2S stream before any domain was verified ends the stream with not-authorized; one whose 'from' is at a domain not verified on that stream, with invalid-from. Neither is delivered." },
+  { id: "DB-06", ...db("directionality"), level: "definition", statement: "S2S streams carry stanzas one way: the server answers a remote domain over a stream it opens itself and verifies with its own dialback." },
+  { id: "DB-08", ...db("protocol"), level: "MUST / definition", statement: "The Initiating Server's <db:result/> carries from (its domain), to (the target domain) and the key as text, and it sends one only when the pair is neither verified nor being verified." },
+  { id: "DB-10", ...db("protocol"), level: "MUST", statement: "The Initiating Server queues the stanzas of a domain pair and sends none before the receiving server said <db:result type='valid'/>; it may send db:verify on the stream meanwhile." },
+  { id: "DB-13", ...db("protocol"), level: "MUST", statement: "The Authoritative Server recomputes the key of a <db:verify/> from its from, to and id and its own secret, and answers on the same stream with from and to swapped, the same id and type valid or invalid." },
+  { id: "DB-14", ...db("protocol"), level: "MUST", statement: "A <db:result/> whose 'to' the receiving server does not host gets a dialback error (type='error', item-not-found, 'from' the unknown domain), not a stream error: the stream stays open." },
+  { id: "DB-15", ...db("protocol"), level: "MUST", statement: "The receiving server accepts no stanza of a domain pair before it is verified, and keeps processing <db:result/> and <db:verify/> meanwhile." },
+  { id: "DB-16", ...db("protocol"), level: "MUST", statement: "Once the key is verified, the receiving server sends <db:result type='valid'/> (from the target domain to the sender domain) and accepts the pair's stanzas on that stream." },
+  { id: "DB-19", ...db("security-unsolicited"), level: "MUST", statement: "A <db:result/> or <db:verify/> carrying a type that answers no request sent on that stream is rejected: it verifies nothing, and stanzas of the pair it names stay refused." },
+  { id: "DB-20", ...db("errors"), level: "MUST", statement: "A dialback error has type='error' and an <error/> child holding one stanza error condition (urn:ietf:params:xml:ns:xmpp-stanzas)." },
+  { id: "DB-24", ...db("advertisement-errors"), level: "MUST", statement: "A server that handles dialback errors advertises <dialback xmlns='urn:xmpp:features:dialback'><errors/></dialback> in its stream features." },
   { id: "RFC6120-routing", ...from(RFC6120, "section-10.5.4"), level: "MUST", statement: "A stanza addressed to the full JID of a connected resource of a local account is delivered to that resource." },
   { id: "RFC6121-roster", ...from(RFC6121, "section-2.1.3"), level: "MUST", statement: "A roster get from a client is answered with the account's roster: every item with its subscription state." },
   { id: "RFC6121-subscribe", ...from(RFC6121, "section-3.1.3"), level: "MUST", statement: "A subscription request to a local account is delivered to that account's available resources." },
