@@ -206,6 +206,18 @@ const XEP0115 = {
   },
 } satisfies Document;
 
+// Its subsections carry no anchor of their own: every rule links to section 3, and its
+// statement ends with the subsection (3.1 switching, 3.2 sending and receiving, 3.3
+// clients' preferences).
+const XEP0351 = {
+  spec: "XEP-0351",
+  version: "0.2",
+  url: "https://xmpp.org/extensions/xep-0351.html",
+  sections: {
+    usecases: ["3", "Use Cases"],
+  },
+} satisfies Document;
+
 const XEP0220 = {
   spec: "XEP-0220",
   version: "1.1.1",
@@ -236,6 +248,7 @@ const comp = (anchor: keyof typeof XEP0114.sections) => from(XEP0114, anchor);
 const pam = (anchor: keyof typeof XEP0376.sections) => from(XEP0376, anchor);
 const rel = (anchor: keyof typeof XEP0496.sections) => from(XEP0496, anchor);
 const extdisco = (anchor: keyof typeof XEP0499.sections) => from(XEP0499, anchor);
+const rsf = (anchor: keyof typeof XEP0351.sections) => from(XEP0351, anchor);
 const db = (anchor: keyof typeof XEP0220.sections) => from(XEP0220, anchor);
 
 export const SPECS: readonly Spec[] = [
@@ -301,6 +314,13 @@ export const SPECS: readonly Spec[] = [
     title: "Pubsub Extended Discovery",
     url: XEP0499.url,
     note: "Experimental (protoXEP 0.0.1 `pubsub-ext-disco`): a data form in disco#items asks for linking nodes, descendants and metadata. Its text advertises `urn:xmpp:pubsub-ext-disco:0` and its example `urn:xmpp:pubsub-ext-disco`; the suite requires the first. EXTDISCO-xx are this project's IDs; depth 0, where an item's ItemID goes and the paging order are readings in [rules-addendum.md](rules-addendum.md).",
+  },
+  {
+    spec: "XEP-0351",
+    version: "0.2",
+    title: "Recipient Server Side Notifications Filtering",
+    url: XEP0351.url,
+    note: "Deferred; the text of 0.2 is that of 0.1 and defines no XML. A server advertising `urn:xmpp:rsf:0` in its caps gets every pubsub notification at its users' bare JIDs and filters them for each resource by its caps: items by NodeID+notify, other event types by a NodeID+events- list (tokens config, delete, retract and sub). The 0.0.1 draft's one message per server with XEP-0033 bcc addresses was withdrawn before publication. RSF-xx are this project's IDs; its readings (unknown and unsorted tokens, no list, purge, which has no token, and the privacy of subscription events) are in [rules-addendum.md](rules-addendum.md). The rsf suite plays the remote server with the harness's S2S peer.",
   },
   {
     spec: "XEP-0220",
@@ -440,6 +460,16 @@ export const RULES: readonly Rule[] = [
   { id: "REL-12", ...rel("rules"), level: "definition", statement: "NodeIDs are unique on the whole service, wherever a node sits in the hierarchy: a second node of the same name gets conflict." },
   { id: "REL-13", ...rel("rules"), level: "MAY / MUST NOT", statement: "A service may add relationships to well-known nodes created without any, but never changes or adds to those the creator set." },
   { id: "REL-14", ...rel("rules"), level: "definition", statement: "Unparenting a child (clearing or changing its parent) takes it out of its old parent's subtree, so deleting that parent leaves it." },
+  // XEP-0351 0.2
+  { id: "RSF-01", ...rsf("usecases"), level: "definition", statement: "A server that filters notifications for its users advertises urn:xmpp:rsf:0 in its disco#info, and so in the caps <c/> of its stream features (3.1)." },
+  { id: "RSF-02", ...rsf("usecases"), level: "SHOULD / MUST NOT", statement: "A sender delivers the XEP-0351 way to a remote server whose stream-feature caps carry urn:xmpp:rsf:0, and never to one without the feature or without caps: that one gets XEP-0060/XEP-0163 delivery (3.1)." },
+  { id: "RSF-03", ...rsf("usecases"), level: "MUST", statement: "Toward a filtering server the sender sends every event the node produces, whatever its notify_* options say; access control holds, and subscription events go to owners and the subscriber only (3.2)." },
+  { id: "RSF-04", ...rsf("usecases"), level: "definition", statement: "Each subscribed user of a filtering server gets one message at its bare JID (PEP: from the owner's bare JID), with no presence or caps of the user known to the sender (3.2)." },
+  { id: "RSF-05", ...rsf("usecases"), level: "definition", statement: "The recipient's server gives each notification to each of the user's resources that asked for its kind, as its caps say (3.2)." },
+  { id: "RSF-06", ...rsf("usecases"), level: "MUST", statement: "A client lists event types as NodeID+events- and tokens (config, delete, retract, sub) joined by '-'; a server reads after the last '+events-', ignores unknown tokens, accepts any order (3.3)." },
+  { id: "RSF-07", ...rsf("usecases"), level: "MUST", statement: "A resource with an +events- list for a node gets only the event types it lists; new items go to resources with NodeID+notify (3.3)." },
+  { id: "RSF-08", ...rsf("usecases"), level: "SHOULD", statement: "A resource with no +events- list for a node is not filtered by event type: it gets every event of the node, when it has NodeID+notify (3.3)." },
+  { id: "RSF-09", ...rsf("usecases"), level: "interpretation", statement: "Tokens name XEP-0060 events: config <configuration/>, delete <delete/>, retract <items><retract/>, sub <subscription/>; a purge has no token, and what a server does with it is recorded, not judged (3.3)." },
   // XEP-0114 1.6
   { id: "COMP-01", ...comp("concepts"), level: "definition", statement: "A component connects to the server (jabber:component:accept) and authenticates with <handshake/>, not SASL." },
   { id: "COMP-02", ...comp("proto"), level: "definition", statement: "The 'to' of the component's stream header is the component's own domain, which the server must serve." },
