@@ -5,7 +5,7 @@
 // TestPeer.send, which opens one and does dialback on first use.
 import { createConnection, type Socket } from "node:net";
 import { dialbackElement, dialbackKey, isDialback } from "../xmpp/dialback.js";
-import { xml, type Element } from "../xmpp/element.js";
+import { isStanza, xml, type Element } from "../xmpp/element.js";
 import { newId, sm } from "../xmpp/builders.js";
 import { Matcher, describe, predicate } from "../xmpp/match.js";
 import { NS } from "../xmpp/ns.js";
@@ -38,6 +38,11 @@ export class OutboundStream {
   streamError?: Element;
   /** Sending domains the target accepted on this stream (db:result type='valid'). */
   readonly verified = new Set<string>();
+  /**
+   * XEP-0198 as the target must count: stanzas written since <enable/> (undefined before),
+   * and how many had been when the last <r/> went.
+   */
+  readonly smSent: { sinceEnable?: number; atLastRequest?: number } = {};
   streamClosed = false;
   /** Set once the peer sent its closing tag. */
   private closing = false;
@@ -166,6 +171,7 @@ export class OutboundStream {
 
   /** Writes an element or raw XML as is. */
   send(data: Element | string): Promise<void> {
+    if (typeof data !== "string" && isStanza(data) && this.smSent.sinceEnable !== undefined) this.smSent.sinceEnable++;
     return this.stream.write(data);
   }
 
@@ -212,12 +218,14 @@ export class OutboundStream {
 
   /** XEP-0198 on this stream: <enable/> → the target's <enabled/> or <failed/>. */
   async enableSm(): Promise<Element> {
+    this.smSent.sinceEnable = 0;
     await this.send(sm.enable());
     return this.expect(predicate("<enabled/> or <failed/>", (el) => el.getNS() === NS.sm3 && (el.name === "enabled" || el.name === "failed")), { rule: "SM-30" });
   }
 
   /** <r/> → the h of the target's <a/>. */
   async requestAck(): Promise<number> {
+    this.smSent.atLastRequest = this.smSent.sinceEnable;
     await this.send(sm.r());
     const a = await this.expect({ name: "a", xmlns: NS.sm3 }, { rule: "SM-30" });
     return Number(a.attrs.h);
