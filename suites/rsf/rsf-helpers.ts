@@ -60,7 +60,9 @@ export async function listeners(t: TestContext, node: string, interests: Interes
   const out: Listener[] = [];
   for (const [i, interest] of interests.entries()) {
     const client = await t.connect(account!, { label: `r${i + 1}` });
-    if (!(await announceCaps(t, client, interestFeatures(node, interest)))) {
+    // A feature of its own keeps the ver fresh, so the target asks (it would not ask about one it knows).
+    const own = `urn:example:xmpp-conformance:rsf:client:${randomBytes(4).toString("hex")}`;
+    if (!(await announceCaps(t, client, [...interestFeatures(node, interest), own]))) {
       t.skip(`the target did not ask ${client.jid} for its caps (XEP-0115), so it cannot know what that resource wants`);
     }
     out.push({ client, interest });
