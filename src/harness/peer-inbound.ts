@@ -30,7 +30,7 @@ export interface InboundHost {
   /** The target sent a key (db:result) on a stream it opened. */
   keyReceived(stream: InboundStream): void;
   /** A stanza arrived on a stream the target opened. */
-  stanza(el: Element, from: InboundStream): void;
+  stanza(el: Element, stream: InboundStream): void;
   gone(stream: InboundStream): void;
 }
 

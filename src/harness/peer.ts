@@ -154,8 +154,8 @@ export class PeerListener implements InboundHost {
     this.session?.keyReceived(stream);
   }
 
-  stanza(el: Element, from: InboundStream): void {
-    this.session?.receive(el, from);
+  stanza(el: Element, stream: InboundStream): void {
+    this.session?.receive(el, stream);
   }
 
   gone(stream: InboundStream): void {
@@ -174,7 +174,7 @@ export class TestPeer extends Party {
   acksHeld = false;
   verifiesHeld = false;
   resultsHeld = false;
-  /** Streams the target opened to the peer while this test used it, in the order they came. */
+  /** The target's streams to the peer this test has seen (open when it began, or opened since), in that order. */
   readonly inbound: InboundStream[] = [];
   /** Which inbound stream each stanza received came on. */
   private readonly arrivedOn = new WeakMap<Element, InboundStream>();

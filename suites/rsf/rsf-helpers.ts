@@ -41,7 +41,7 @@ export interface Interest {
 }
 
 /** The caps features of an interest in `node`. */
-export function interestFeatures(node: string, interest: Interest): string[] {
+function interestFeatures(node: string, interest: Interest): string[] {
   return [...(interest.notify ? [notifyFeature(node)] : []), ...(interest.list ? [eventsFeature(node, interest.list)] : [])];
 }
 
@@ -71,7 +71,7 @@ export async function listeners(t: TestContext, node: string, interests: Interes
 }
 
 /** The <event/> child of each event type, as a remote service sends it about `node`. */
-export function eventChild(type: Exclude<EventType, "other">, node: string, subscriber: string): Element {
+function eventChild(type: Exclude<EventType, "other">, node: string, subscriber: string): Element {
   switch (type) {
     case "items":
       return xml("items", { node }, xml("item", { id: newId("item") }, xml("entry", { xmlns: "urn:example:xmpp-conformance:rsf" }, "news")));
@@ -92,7 +92,7 @@ export function eventChild(type: Exclude<EventType, "other">, node: string, subs
 export const FILTERED: ReadonlyArray<Exclude<EventType, "other" | "purge">> = ["items", "retract", "config", "delete", "sub"];
 
 /** The publisher at the peer's domain: notifications come from a user's bare JID, as PEP sends them. */
-export const publisher = (peer: TestPeer) => peer.jid("publisher");
+const publisher = (peer: TestPeer) => peer.jid("publisher");
 
 /** Sends notifications of `types` about `node` to the account's bare JID, then a sentinel to each listener's full JID; returns the sentinels. */
 export async function sendNotifications(peer: TestPeer, bare: string, node: string, types: ReadonlyArray<Exclude<EventType, "other">>, to: Listener[]): Promise<Map<Listener, string>> {
