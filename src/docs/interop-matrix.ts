@@ -91,7 +91,7 @@ function testTitle(t: ListedTest): string {
 
 function cell(e: Expectation | undefined): string {
   if (!e) return "pass";
-  return e.status === "failed" ? `**fail** (${e.rule})` : "skip";
+  return e.status === "failed" ? `**fail** (${e.rule})${e.intermittent ? ", at times" : ""}` : "skip";
 }
 
 function notes(doc: ExpectationsFile, file: string, tests: ListedTest[]): string[] {
@@ -101,7 +101,7 @@ function notes(doc: ExpectationsFile, file: string, tests: ListedTest[]): string
     const e = doc.tests[t.suite]?.[t.id];
     if (!e) continue;
     any = true;
-    out.push(`- **${e.status === "failed" ? `fails ${e.rule}` : "skipped"}**: ${t.id} ${escape(testTitle(t))}. ${escape(e.reason)}`);
+    out.push(`- **${e.status === "failed" ? `fails ${e.rule}${e.intermittent ? " (at times)" : ""}` : "skipped"}**: ${t.id} ${escape(testTitle(t))}. ${escape(e.reason)}`);
   }
   if (!any) out.push("Every test passes.");
   return out;
