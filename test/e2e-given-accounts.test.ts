@@ -33,7 +33,7 @@ describe("given accounts, run after run", function () {
       ];
       const given = GIVEN.flatMap((a) => ["--account", a]);
       const runs: Array<{ name: string; args: string[] }> = [
-        { name: "given, declared order", args: [...given] },
+        { name: "given, declared order, 4 jobs", args: [...given, "--jobs", "4"] },
         { name: "given again, random order, 4 jobs", args: [...given, "--order", "random", "--jobs", "4"] },
         { name: "--register", args: ["--register", "--jobs", "4"] },
       ];

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { accountOptions } from "../src/interop/harness.js";
+import { accountOptions, peerOptions } from "../src/interop/harness.js";
 import { DEFAULT_ACCOUNTS, describeRun, PLATFORMS } from "../src/interop/plan.js";
 import { requireFree, waitForPorts } from "../src/interop/ports.js";
 import { startProcess } from "../src/interop/processes.js";
@@ -68,6 +68,19 @@ describe("interop launcher", () => {
     expect(accountOptions("given", admin, [...DEFAULT_ACCOUNTS, { username: "dave", password: "a:b" }])).to.deep.equal([
       "--account", "alice:alice-pw", "--account", "bob:bob-pw", "--account", "carol:carol-pw", "--account", "dave:a:b",
     ]);
+  });
+
+  it("federates Prosody and ejabberd with the harness's S2S peer, each on a port of its own, and points the peer at the server's S2S port", () => {
+    const federation = Object.fromEntries(PLATFORMS.map((p) => [p.name, p.federation ?? "none"]));
+    expect(federation).to.deep.equal({
+      prosody: { peerDomain: "peer.example", peerPort: 15270 },
+      ejabberd: { peerDomain: "127.0.0.1", peerPort: 16270 },
+      libervia: "none",
+    });
+    expect(peerOptions({ peerDomain: "peer.example", peerPort: 15270 }, 15269)).to.deep.equal([
+      "--peer-domain", "peer.example", "--peer-listen", "127.0.0.1:15270", "--target-s2s", "127.0.0.1:15269",
+    ]);
+    expect(peerOptions(undefined, undefined)).to.deep.equal([]);
   });
 
   it("describes a given run that follows another as the same accounts again", () => {

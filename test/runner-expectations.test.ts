@@ -29,6 +29,13 @@ describe("expected results (--expect)", () => {
     expect(expectationsHold(r)).to.equal(false);
   });
 
+  it("takes a pass for an intermittent failure, but not a skip", () => {
+    const flaky: ExpectationsFile = { server: "x", tests: { sm: { "sm.a": { status: "failed", rule: "SM-10", reason: "a race on the server's side", intermittent: true } } } };
+    expect(expectationsHold(compareExpectations("f", flaky, [result("sm.a", "passed")], known))).to.equal(true);
+    expect(expectationsHold(compareExpectations("f", flaky, [result("sm.a", "failed")], known))).to.equal(true);
+    expect(expectationsHold(compareExpectations("f", flaky, [result("sm.a", "skipped")], known))).to.equal(false);
+  });
+
   it("reports entries for tests that no longer exist, not tests merely filtered out", () => {
     const r = compareExpectations("f", { ...expectations, tests: { sm: { ...expectations.tests.sm, "sm.d": { status: "skipped", reason: "x" } }, other: { "other.e": { status: "skipped", reason: "x" } } } }, [], known);
     expect(r.stale).to.deep.equal([{ suite: "sm", id: "sm.d" }]);

@@ -67,14 +67,19 @@ function runs(): string[] {
     "server's admin and the `--account` accounts with the server's own tool, then runs every suite",
     "against it once per run below, in this order. Every run is checked against the whole",
     "expectations file, so each column of the matrix holds for each of the server's runs.",
+    "A server that federates with the harness's S2S peer routes the peer's domain to the peer's",
+    "port on 127.0.0.1 without DNS ([how](../fixtures/servers/README.md#federation-with-the-harnesss-s2s-peer));",
+    "its runs pass the peer's domain and address (`--peer-domain`, `--peer-listen`) and the",
+    "server's S2S port (`--target-s2s`).",
     "",
-    "| Server | Run | Suites | Test accounts | Expectations |",
-    "|---|---|---|---|---|",
+    "| Server | Run | Suites | Test accounts | S2S peer | Expectations |",
+    "|---|---|---|---|---|---|",
   ];
   for (const p of PLATFORMS) {
+    const peer = p.federation ? `\`${p.federation.peerDomain}\` on port ${p.federation.peerPort}` : "none";
     for (const r of p.runs) {
       const suites = r.suites ? r.suites.join(", ") : "every default suite";
-      out.push(`| ${p.name} | ${r.name} | ${suites} | ${describeRun(p, r, DEFAULT_ACCOUNTS)} | \`fixtures/expectations/${p.expectations}\` |`);
+      out.push(`| ${p.name} | ${r.name} | ${suites} | ${describeRun(p, r, DEFAULT_ACCOUNTS)} | ${peer} | \`fixtures/expectations/${p.expectations}\` |`);
     }
   }
   return out;
@@ -86,7 +91,7 @@ function testTitle(t: ListedTest): string {
 
 function cell(e: Expectation | undefined): string {
   if (!e) return "pass";
-  return e.status === "failed" ? `**fail** (${e.rule})` : "skip";
+  return e.status === "failed" ? `**fail** (${e.rule})${e.intermittent ? ", at times" : ""}` : "skip";
 }
 
 function notes(doc: ExpectationsFile, file: string, tests: ListedTest[]): string[] {
@@ -96,7 +101,7 @@ function notes(doc: ExpectationsFile, file: string, tests: ListedTest[]): string
     const e = doc.tests[t.suite]?.[t.id];
     if (!e) continue;
     any = true;
-    out.push(`- **${e.status === "failed" ? `fails ${e.rule}` : "skipped"}**: ${t.id} ${escape(testTitle(t))}. ${escape(e.reason)}`);
+    out.push(`- **${e.status === "failed" ? `fails ${e.rule}${e.intermittent ? " (at times)" : ""}` : "skipped"}**: ${t.id} ${escape(testTitle(t))}. ${escape(e.reason)}`);
   }
   if (!any) out.push("Every test passes.");
   return out;

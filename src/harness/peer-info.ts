@@ -2,6 +2,7 @@
 // server/im identity, its features (urn:xmpp:rsf:0 when a test asks for it), the caps
 // <c/> of those in the features of the streams the target opens to it, and the answers
 // to disco#info (plain or on node#ver) and to ping.
+import { randomBytes } from "node:crypto";
 import { capsElement, capsVer, discoInfoQuery, type DiscoInfoData } from "../xmpp/caps.js";
 import { xml, type Element } from "../xmpp/element.js";
 import { NS } from "../xmpp/ns.js";
@@ -9,10 +10,15 @@ import { NS } from "../xmpp/ns.js";
 /** The caps node of the peer (its "software URI"). */
 export const PEER_CAPS_NODE = "https://xmpp-conformance.invalid/peer";
 
+/**
+ * One test's peer: besides what it supports, a feature of its own, so that its caps ver
+ * is new to the target in every test and a target that caches verified vers must ask,
+ * whatever ran before.
+ */
 export function peerInfo(opts: { rsf?: boolean }): DiscoInfoData {
   return {
     identities: [{ category: "server", type: "im", name: "xmpp-conformance peer" }],
-    features: [NS.discoInfo, NS.caps, NS.ping, ...(opts.rsf ? [NS.rsf] : [])],
+    features: [NS.discoInfo, NS.caps, NS.ping, ...(opts.rsf ? [NS.rsf] : []), `urn:example:xmpp-conformance:peer:${randomBytes(4).toString("hex")}`],
     forms: [],
   };
 }

@@ -42,6 +42,12 @@ export async function ensureInstalled(pkg: Package): Promise<void> {
   }
 }
 
+/** Debian's multiarch directory name for this machine, where /usr/lib keeps its architecture's libraries. */
+export function multiarch(): string {
+  const cpu = process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch;
+  return `${cpu}-linux-gnu`;
+}
+
 export async function installedVersion(pkg: Package): Promise<string> {
   return (await execOk(`dpkg-query ${pkg.name}`, "dpkg-query", ["-W", "-f", "${Version}", pkg.name])).trim();
 }

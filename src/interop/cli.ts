@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run interop -- --server prosody|ejabberd|libervia|all: installs each server if missing, starts
+// npm run interop -- --server prosody|ejabberd|libervia|all (repeatable): installs each server if missing, starts
 // it on loopback with state in a temp dir, creates accounts, runs the suites against it
 // once per run of its plan (src/interop/plan.ts) and stops what it started. Exit 0 when
 // every run matched, 1 on a test mismatch, 2 on a setup error (one line on stderr).
@@ -18,13 +18,13 @@ import { ensureInstalled, installedVersion } from "./apt.js";
 import { runHarness } from "./harness.js";
 import { DEFAULT_ACCOUNTS, describeRun, PLATFORMS } from "./plan.js";
 import type { Platform, RunningServer } from "./platform.js";
-import { waitForPorts } from "./ports.js";
+import { requireFree, waitForPorts } from "./ports.js";
 
 const NAME = "xmpp-interop";
 const PORTS_WITHIN_MS = 30_000;
 
 interface Args {
-  server: "prosody" | "ejabberd" | "libervia" | "all";
+  server: Array<"prosody" | "ejabberd" | "libervia" | "all">;
   account: string[];
   suite: string[];
   reports: string;
@@ -75,6 +75,8 @@ async function runAgainst(platform: Platform, accounts: Account[], args: Args): 
   const stateDir = mkdtempSync(join(tmpdir(), `xmpp-interop-${platform.name}-`));
   let server: RunningServer | undefined;
   try {
+    // The harness's S2S peer will listen there; someone already on it would get the server's streams.
+    if (platform.federation) await requireFree({ "S2S peer": platform.federation.peerPort });
     const started = (server = await platform.start(stateDir, logFile));
     interruptible.add(started.stop);
     const ports = Object.entries(started.ports).map(([name, port]) => `${name} ${port}`).join(", ");
@@ -130,7 +132,7 @@ async function main(args: Args): Promise<number> {
     console.error(`${NAME}: ${errorLine(err)}`);
     return 2;
   }
-  const chosen = args.server === "all" ? PLATFORMS : PLATFORMS.filter((p) => p.name === args.server);
+  const chosen = args.server.includes("all") ? PLATFORMS : PLATFORMS.filter((p) => (args.server as string[]).includes(p.name));
   let worst = 0;
   for (const platform of chosen) {
     if (interrupted) break;
@@ -147,7 +149,10 @@ async function main(args: Args): Promise<number> {
 const argv = await yargs(hideBin(process.argv))
   .scriptName("npm run interop --")
   .strict()
-  .option("server", { choices: ["prosody", "ejabberd", "libervia", "all"] as const, demandOption: true, describe: "server to install, start and test; all: prosody, ejabberd, then libervia (Libervia PubSub on Prosody)" })
+  .option("server", {
+    choices: ["prosody", "ejabberd", "libervia", "all"] as const, array: true, demandOption: true,
+    describe: "server to install, start and test (repeatable; they run in the order prosody, ejabberd, libervia); all: the three",
+  })
   .option("account", {
     type: "string", array: true, default: DEFAULT_ACCOUNTS.map((a) => `${a.username}:${a.password}`),
     describe: "account USER:PASSWORD to create besides admin, for the runs with given accounts (repeatable)",

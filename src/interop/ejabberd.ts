@@ -10,7 +10,7 @@ import type { Package } from "./apt.js";
 import { makeCertificate } from "./certificate.js";
 import { SetupError } from "./errors.js";
 import { serverFixture } from "./paths.js";
-import { FIXTURE, newComponent, once, type Platform, type RunningServer } from "./platform.js";
+import { FIXTURE, newComponent, once, type Federation, type Platform, type RunningServer } from "./platform.js";
 import { requireFree } from "./ports.js";
 import { exec, lastLine, startProcess, systemUser, type CommandOptions } from "./processes.js";
 import { writeFromTemplate } from "./template.js";
@@ -19,7 +19,9 @@ const PACKAGE: Package = { name: "ejabberd", binary: "/usr/sbin/ejabberdctl", da
 // Below Linux's ephemeral range (32768-60999): a port in it can be taken, or held in
 // TIME_WAIT, by an outgoing connection of the runs before, and Erlang binds without
 // SO_REUSEADDR.
-const PORTS = { c2s: 16222, component: 16347, erlangDistribution: 16370 };
+const PORTS = { c2s: 16222, component: 16347, s2s: 16269, erlangDistribution: 16370 };
+/** The harness's S2S peer: an IP-literal domain, which ejabberd connects to on outgoing_s2s_port (the config's PEER_PORT). */
+const FEDERATION: Federation = { peerDomain: "127.0.0.1", peerPort: 16270 };
 /** Mnesia is tied to the node name; every start has a fresh spool, so one name serves. */
 const NODE = "xmpp-interop@localhost";
 const { domain: DOMAIN, smQueueLimit: SM_QUEUE_LIMIT } = FIXTURE;
@@ -33,6 +35,7 @@ export const ejabberd: Platform = {
     { name: "robustness", provisioning: "admin", suites: ["robustness"] },
   ],
   accountCommand: "ejabberdctl register",
+  federation: FEDERATION,
 
   package: PACKAGE,
 
@@ -50,6 +53,9 @@ export const ejabberd: Platform = {
     mkdirSync(files.logs);
     writeFromTemplate(serverFixture("ejabberd", "ejabberd.yml.in"), files.config, {
       C2S_PORT: PORTS.c2s,
+      S2S_PORT: PORTS.s2s,
+      PEER_DOMAIN: FEDERATION.peerDomain,
+      PEER_PORT: FEDERATION.peerPort,
       COMPONENT_PORT: PORTS.component,
       COMPONENT_DOMAIN: component.domain,
       COMPONENT_SECRET: component.secret,

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import type { Account } from "../harness/target.js";
 import { SetupError } from "./errors.js";
 import { EXPECTATIONS_DIR, HARNESS_CLI } from "./paths.js";
-import type { Platform, Provisioning, Run, RunningServer } from "./platform.js";
+import type { Federation, Platform, Provisioning, Run, RunningServer } from "./platform.js";
 import { HOST } from "./ports.js";
 
 export interface HarnessRun {
@@ -33,6 +33,12 @@ export function accountOptions(provisioning: Provisioning, admin: Account, accou
   }
 }
 
+/** The `run` options that put the harness's S2S peer where the server's config routes its domain, and aim it at the server's S2S port. */
+export function peerOptions(federation: Federation | undefined, s2sPort: number | undefined): string[] {
+  if (!federation || s2sPort === undefined) return [];
+  return ["--peer-domain", federation.peerDomain, "--peer-listen", `${HOST}:${federation.peerPort}`, "--target-s2s", `${HOST}:${s2sPort}`];
+}
+
 /** Resolves to the harness's exit code: 0 when the run matched, 1 on a mismatch. Anything else is a SetupError. */
 export async function runHarness(run: HarnessRun): Promise<number> {
   const { server, platform } = run;
@@ -47,6 +53,7 @@ export async function runHarness(run: HarnessRun): Promise<number> {
     "--component", `${server.component.domain}:${server.component.secret}@${server.ports.component}`,
     // Prosody's pubsub component lets only admins create nodes; the fixture's admin may.
     "--service-admin", pair(server.adminAccount),
+    ...peerOptions(platform.federation, server.ports.s2s),
     ...run.suites.flatMap((s) => ["--suite", s]),
   ];
   console.log(`node ${HARNESS_CLI} ${args.join(" ")}`);

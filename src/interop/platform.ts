@@ -33,17 +33,29 @@ export interface Platform {
   readonly runs: readonly Run[];
   /** The command that creates the admin and the `--account` accounts at start, for the docs. */
   readonly accountCommand: string;
+  /** Set when the server federates with the harness's S2S peer; the server's S2S port is then `ports.s2s`. */
+  readonly federation?: Federation;
   /** The Debian package, installed when its binary is missing. */
   readonly package: Package;
   /** Starts the server with its state in `stateDir` (fresh, empty) and its output appended to `logFile`. */
   start(stateDir: string, logFile: string): Promise<RunningServer>;
 }
 
+/**
+ * The harness's S2S peer as the server's config knows it: the domain it plays, which the
+ * config routes to 127.0.0.1 on `peerPort` without DNS, where the harness listens
+ * (`run --peer-domain`, `--peer-listen`).
+ */
+export interface Federation {
+  readonly peerDomain: string;
+  readonly peerPort: number;
+}
+
 export interface RunningServer {
   /** Process ids of what was started, for the record; stop() ends them. */
   readonly pids: number[];
   /** Every listening port, c2s first; all are open once the server is ready. */
-  readonly ports: Ports & { c2s: number; component: number };
+  readonly ports: Ports & { c2s: number; component: number; s2s?: number };
   readonly domain: string;
   /** The XEP-0114 component the config accepts on `ports.component`. */
   readonly component: { domain: string; secret: string };

@@ -3,18 +3,26 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Account } from "../harness/target.js";
-import type { Package } from "./apt.js";
+import { multiarch, type Package } from "./apt.js";
 import { makeCertificate } from "./certificate.js";
 import { SetupError } from "./errors.js";
 import { serverFixture } from "./paths.js";
-import { FIXTURE, newComponent, once, type Platform, type RunningServer } from "./platform.js";
+import { FIXTURE, newComponent, once, type Federation, type Platform, type RunningServer } from "./platform.js";
 import { requireFree } from "./ports.js";
 import { exec, lastLine, startProcess } from "./processes.js";
 
 /** Also installed with the libervia fixture, which runs the same Prosody. */
 export const PROSODY_PACKAGE: Package = { name: "prosody", binary: "/usr/bin/prosodyctl", daemonPidfile: "/run/prosody/prosody.pid" };
+/**
+ * Prosody's libunbound resolver, which the config points at the S2S peer (a Recommends of
+ * prosody, so missing only where recommends were left out); without it Prosody falls back
+ * to a resolver that ignores that config.
+ */
+const LUA_UNBOUND: Package = { name: "lua-unbound", binary: `/usr/lib/${multiarch()}/lua/5.4/lunbound.so` };
 const CONFIG = serverFixture("prosody", "prosody.cfg.lua");
-const PORTS = { c2s: 15222, component: 15347 };
+const PORTS = { c2s: 15222, component: 15347, s2s: 15269 };
+/** The harness's S2S peer: the config resolves its domain to 127.0.0.1 on this port. */
+const FEDERATION: Federation = { peerDomain: "peer.example", peerPort: 15270 };
 const { domain: DOMAIN, smQueueLimit: SM_QUEUE_LIMIT } = FIXTURE;
 /** On SIGTERM it closes every session before it exits. */
 const STOP_GRACE_MS = 10_000;
@@ -31,8 +39,9 @@ export const prosody: Platform = {
     { name: "robustness", provisioning: "register", suites: ["robustness"] },
   ],
   accountCommand: "prosodyctl register",
+  federation: FEDERATION,
 
-  package: PROSODY_PACKAGE,
+  package: { ...PROSODY_PACKAGE, with: [LUA_UNBOUND] },
 
   async start(stateDir, logFile): Promise<RunningServer> {
     await requireFree(PORTS);
@@ -48,6 +57,9 @@ export const prosody: Platform = {
       INTEROP_COMPONENT_DOMAIN: component.domain,
       INTEROP_COMPONENT_SECRET: component.secret,
       INTEROP_SM_QUEUE_LIMIT: String(SM_QUEUE_LIMIT),
+      INTEROP_S2S_PORT: String(PORTS.s2s),
+      INTEROP_PEER_DOMAIN: FEDERATION.peerDomain,
+      INTEROP_PEER_PORT: String(FEDERATION.peerPort),
     };
     const server = await startProcess("prosody", ["--config", CONFIG, "-F"], { env, logFile });
     return {

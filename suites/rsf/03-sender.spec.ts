@@ -41,11 +41,11 @@ const anyRetraction = (node: string) =>
   });
 const anyAbout = (node: string) => predicate(`any notification about node '${node}'`, (el) => eventOf(el)?.getChildElements().some((c) => c.attrs.node === node) === true);
 
-/** The account's PEP node with `config`, deleted when the test ends; skips when the service refuses it. */
-async function pepNodeWith(t: TestContext, a: TestClient, kind: string, config: FormValues): Promise<string> {
+/** The account's PEP node with `config` (and `optional` where the form has them), deleted when the test ends; skips when the service refuses it. */
+async function pepNodeWith(t: TestContext, a: TestClient, kind: string, config: FormValues, optional: FormValues = {}): Promise<string> {
   const node = pepNode(kind);
   deleteOnCleanup(t, a.account!, undefined, node);
-  const refused = await createPepNode(a, node, config);
+  const refused = await createPepNode(a, node, config, optional);
   if (refused) t.skip(`the account's PEP service refused the node: ${refused}`);
   return node;
 }
@@ -135,7 +135,9 @@ describe(SUITE, () => {
       const peer = await t.peer({ rsf: false });
       const [alice] = await t.accounts(1);
       const a = await t.connect(alice!);
-      const node = await pepNodeWith(t, a, "classic-explicit", { "pubsub#access_model": "open", "pubsub#notify_retract": "0" });
+      // Where the node has presence-based delivery (ejabberd's PEP default), it is turned
+      // off: the subscriber at the peer never sends the owner presence.
+      const node = await pepNodeWith(t, a, "classic-explicit", { "pubsub#access_model": "open", "pubsub#notify_retract": "0" }, { "pubsub#presence_based_delivery": "0" });
       const subscriber = await explicitSubscriber(t, peer, a, node, true);
       const id = await publish(a, undefined, node, mood("misty"), itemId(), "RSF-02");
       await peer.expect(itemTo(subscriber, node, id), { rule: "RSF-02" });

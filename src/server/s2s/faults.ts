@@ -10,6 +10,10 @@ export const S2S_FAULTS = {
   "s2s.db-error-closes-stream": { rules: ["DB-14"], description: "answers a db:result for a domain it does not host with a host-unknown stream error instead of a dialback error" },
   "s2s.send-before-valid": { rules: ["DB-10"], description: "sends queued stanzas right after its db:result, before the remote said valid" },
   "s2s.header-without-from": { rules: ["DB-02", "CAPS-01"], description: "leaves 'from' out of the response header of an incoming S2S stream" },
+  "s2s.outgoing-header-with-id": { rules: ["DB-01"], description: "puts an id on the header of the streams it opens, which only the receiving side may set" },
+  "s2s.empty-key": { rules: ["DB-08"], description: "sends its db:result with no key" },
+  "s2s.reply-on-incoming-stream": { rules: ["DB-06"], description: "sends stanzas for a remote domain back on the stream that domain opened, instead of a stream of its own" },
+  "s2s.drop-remote-messages": { rules: ["DB-16"], description: "takes messages from a proven domain without error and never delivers them" },
   "sm.s2s-wrong-h": { rules: ["SM-30"], description: "counts each <r/> in the h of an S2S stream as if it were a stanza" },
   "sm.s2s-lose-unacked": { rules: ["SM-30"], description: "forgets the stanzas a dropped S2S stream had not acknowledged, instead of sending them again" },
 } satisfies Record<string, FaultSpec>;

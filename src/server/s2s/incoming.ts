@@ -54,6 +54,14 @@ export class IncomingStream {
     this.socket.destroy();
   }
 
+  /** A stanza for the remote, in jabber:server (only the fault s2s.reply-on-incoming-stream sends one this way). */
+  writeStanza(el: Element): void {
+    const ns = el.attrs.xmlns;
+    el.attrs.xmlns = NS.server;
+    this.write(el);
+    el.attrs.xmlns = ns;
+  }
+
   /** Ends the stream from outside its own events (a cap, a deadline), guarded like them. */
   end(condition: StreamCondition, text: string): void {
     this.guard(() => this.streamError(condition, text));
@@ -215,6 +223,7 @@ export class IncomingStream {
         if (verdict === "valid") {
           this.verified.add(pair);
           this.slot.authenticated();
+          this.remotes.proven(remote, this);
           return answer("valid");
         }
         if (verdict === "error") return answer("error", dialbackError("remote-server-not-found"));
@@ -259,6 +268,7 @@ export class IncomingStream {
     if (this.h !== undefined) this.h = (this.h + 1) >>> 0;
     el.attrs.xmlns = NS.client;
     if (el.name === "iq" && !wellFormedIq(el)) return;
+    if (el.name === "message" && this.ctx.faults.has("s2s.drop-remote-messages")) return;
     route(this.ctx, el, true);
   }
 

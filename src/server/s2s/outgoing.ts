@@ -172,7 +172,7 @@ export class OutgoingLink {
     const from = this.queues.keys().next().value ?? this.ctx.config.domain;
     this.raw(
       `<?xml version='1.0'?><stream:stream xmlns='${NS.server}' xmlns:stream='${NS.stream}' xmlns:db='${NS.dialback}' ` +
-        `from='${from}' to='${this.domain}' version='1.0'>`,
+        `from='${from}' to='${this.domain}'${this.ctx.faults.has("s2s.outgoing-header-with-id") ? ` id='${this.id}'` : ""} version='1.0'>`,
     );
   }
 
@@ -225,7 +225,8 @@ export class OutgoingLink {
 
   private askDialback(from: string): void {
     this.pairs.set(from, "pending");
-    this.raw(dialbackElement("result", { from, to: this.domain }, dialbackKey(this.secret, this.domain, from, this.streamId!)).toString());
+    const key = this.ctx.faults.has("s2s.empty-key") ? undefined : dialbackKey(this.secret, this.domain, from, this.streamId!);
+    this.raw(dialbackElement("result", { from, to: this.domain }, key).toString());
     if (this.ctx.faults.has("s2s.send-before-valid")) return this.flush(from);
     this.ctx.timers.after(this.timeoutMs, () =>
       this.guard(() => {

@@ -8,12 +8,15 @@ import type { DialbackVerdict } from "../../xmpp/dialback.js";
 import type { StanzaCondition } from "../../xmpp/ns.js";
 import type { RemoteDelivery, ServerContext } from "../context.js";
 import { bounce } from "../router.js";
+import type { IncomingStream } from "./incoming.js";
 import { OutgoingLink, domainOf, type LinkOwner, type Route } from "./outgoing.js";
 
 export class RemoteServers implements RemoteDelivery, LinkOwner {
   /** The dialback secret (XEP-0185): fresh per start, since keys never outlive the streams they prove. */
   readonly secret = randomBytes(32).toString("hex");
   private readonly links = new Map<string, OutgoingLink>();
+  /** The last incoming stream each remote domain was proven on, for the fault that answers there. */
+  private readonly incoming = new Map<string, IncomingStream>();
   /** Stanzas already sent again once: lost a second time, they bounce. */
   private readonly resent = new WeakSet<Element>();
 
@@ -28,6 +31,11 @@ export class RemoteServers implements RemoteDelivery, LinkOwner {
   }
 
   send(el: Element, domain: string): boolean {
+    const back = this.ctx.faults.has("s2s.reply-on-incoming-stream") ? this.incoming.get(domain) : undefined;
+    if (back) {
+      back.writeStanza(el);
+      return false;
+    }
     const link = this.link(domain);
     if (!link) return bounce(this.ctx, el, "cancel", "remote-server-not-found");
     link.send(el);
@@ -44,6 +52,11 @@ export class RemoteServers implements RemoteDelivery, LinkOwner {
   ours(domain: string): boolean {
     const own = this.ctx.config.domain;
     return domain === own || domain.endsWith(`.${own}`);
+  }
+
+  /** `remote` was proven on an incoming stream. */
+  proven(remote: string, stream: IncomingStream): void {
+    if (this.ctx.faults.has("s2s.reply-on-incoming-stream")) this.incoming.set(remote, stream);
   }
 
   stop(): void {
