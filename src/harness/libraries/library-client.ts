@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { SkipTest, Violation } from "../../verdict/verdict.js";
 import { XmlRedactor } from "../redact.js";
-import type { Account, TargetProfile } from "../target.js";
+import { isLoopback, type Account, type TargetProfile } from "../target.js";
 import type { Transcript } from "../transcript.js";
 import type { DriverCommand, DriverConfig, DriverEvent } from "./protocol.js";
 
@@ -113,8 +113,9 @@ export class LibraryClient {
       ? "none"
       : tempDir
         ? { ca: join(tempDir, "ca.pem") }
-        : // --tls plain promised no certificate check; a library upgrading anyway does not check either.
-          target.tls === "plain" ? "none" : "system";
+        : // Plain to loopback promised no certificate check; a library upgrading anyway checks none either.
+          // Anywhere else it checks: an unverified TLS would carry its password to whoever answers.
+          target.tls === "plain" && isLoopback(target.host) ? "none" : "system";
     if (typeof trust === "object") writeFileSync(trust.ca, target.caPem!);
     const config: DriverConfig = {
       host: target.host,

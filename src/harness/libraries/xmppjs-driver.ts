@@ -4,6 +4,7 @@
 // certificate trust comes from the environment the harness starts it with
 // (NODE_EXTRA_CA_CERTS, NODE_TLS_REJECT_UNAUTHORIZED), as a Node application's would.
 import { client, xml } from "@xmpp/client";
+import type Element from "ltx/lib/Element.js";
 import { createInterface } from "node:readline";
 import type { DriverCommand, DriverConfig, DriverEvent } from "./protocol.js";
 
@@ -37,10 +38,10 @@ async function main(): Promise<void> {
     await xmpp.send(xml("presence"));
     emit({ event: "online", jid: jid.toString() });
   });
-  xmpp.on("nonza", (el) => {
+  xmpp.on("nonza", (el: Element) => {
     if (el.is("enabled", SM)) emit({ event: "sm-enabled", id: el.attrs.id ?? "", resume: ["true", "1"].includes(el.attrs.resume ?? "") });
   });
-  xmpp.on("stanza", (el) => {
+  xmpp.on("stanza", (el: Element) => {
     const body = el.getChildText("body");
     if (el.is("message") && body !== null) emit({ event: "message", from: el.attrs.from ?? "", id: el.attrs.id ?? "", body });
   });
