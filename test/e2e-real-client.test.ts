@@ -40,7 +40,7 @@ describe("real clients against the reference server", function () {
     const { child, port } = await serve("--port", "0", "--cert", cert, "--user", "admin:pw", "--admin", "admin", "--no-register");
     try {
       const dir = tempDir("xc-clients-");
-      const run = await cli("run", "--target", `127.0.0.1:${port}`, "--domain", "localhost", "--tls", "starttls", "--ca", cert, "--admin", "admin:pw", "--suite", "clients", "--reports", dir);
+      const run = await cli("run", "--target", `127.0.0.1:${port}`, "--domain", "localhost", "--tls", "starttls", "--ca", cert, "--admin", "admin:pw", "--suite", "clients", "--jobs", "4", "--reports", dir);
       expect(run.code, run.stdout + run.stderr).to.equal(0);
       const rows = results(dir);
       expect(rows.map((r) => `${r.id} ${r.status}`)).to.deep.equal(
