@@ -192,9 +192,10 @@ export class TestContext {
     const owning = new Set(owners.values());
     await Promise.all(this.components.map((c) => c.close().catch(() => c.kill())));
     await this.testPeer?.close();
-    // A library closes its own stream; a session it was dropped from and never resumed hibernates until the harness ends it.
+    // A library closes its own stream (and its process ends); a session it was dropped from
+    // and never resumed hibernates until the harness ends it.
     await Promise.all(
-      this.libraries.map(async (lib) => {
+      this.libraries.splice(0).map(async (lib) => {
         await lib.stop();
         const away = lib.abandoned;
         if (away) await this.resumeAndClose(lib.account, { ...away, ns: NS.sm3 }, lib.label).catch((err: unknown) => this.log.add("event", "cleanup", `${lib.label}: ${(err as Error).message}`));
