@@ -77,7 +77,8 @@ export class LibraryClient {
   jid?: string;
   private readonly unread: Arrived[] = [];
   private arrivals = 0;
-  private wake?: () => void;
+  /** Takes waiting for the next event (or the driver's exit). */
+  private readonly waiters = new Set<() => void>();
   private exited?: string;
   /** The resumable session in use, and the one the library was dropped from until it resumes. */
   private smId?: string;
@@ -97,7 +98,7 @@ export class LibraryClient {
     child.on("exit", (code, signal) => {
       this.exited = signal ? `killed by ${signal}` : `exited with code ${code}`;
       this.note(`driver ${this.exited}`);
-      this.wake?.();
+      this.wakeAll();
     });
     child.on("error", (err) => this.note(`driver: ${err.message}`));
   }
@@ -108,15 +109,12 @@ export class LibraryClient {
       const missing = await slixmppMissing(opts.python);
       if (missing) throw new SkipTest(`slixmpp is not available: ${missing}`);
     }
-    const tempDir = target.caPem ? mkdtempSync(join(tmpdir(), "xc-lib-")) : undefined;
-    const trust: DriverConfig["trust"] = target.insecure
-      ? "none"
-      : tempDir
-        ? { ca: join(tempDir, "ca.pem") }
-        : // Plain to loopback promised no certificate check; a library upgrading anyway checks none either.
-          // Anywhere else it checks: an unverified TLS would carry its password to whoever answers.
-          target.tls === "plain" && isLoopback(target.host) ? "none" : "system";
-    if (typeof trust === "object") writeFileSync(trust.ca, target.caPem!);
+    // Plain to loopback promised no certificate check; a library upgrading anyway checks none either.
+    // Anywhere else it checks: an unverified TLS would carry its password to whoever answers.
+    const checkNone = target.insecure || (!target.caPem && target.tls === "plain" && isLoopback(target.host));
+    const tempDir = !checkNone && target.caPem ? mkdtempSync(join(tmpdir(), "xc-lib-")) : undefined;
+    const trust: DriverConfig["trust"] = checkNone ? "none" : tempDir ? { ca: join(tempDir, "ca.pem") } : "system";
+    if (tempDir) writeFileSync(join(tempDir, "ca.pem"), target.caPem!);
     const config: DriverConfig = {
       host: target.host,
       port: target.port,
@@ -191,10 +189,13 @@ export class LibraryClient {
       const left = deadline - Date.now();
       if (left <= 0) throw new Violation(rule, expected, `nothing within ${this.opts.timeoutMs} ms`);
       let timer: NodeJS.Timeout | undefined;
+      let woken!: () => void;
       await new Promise<void>((resolve) => {
-        this.wake = resolve;
+        woken = resolve;
+        this.waiters.add(resolve);
         timer = setTimeout(resolve, left);
       });
+      this.waiters.delete(woken);
       clearTimeout(timer);
     }
   }
@@ -248,7 +249,11 @@ export class LibraryClient {
     }
     this.note(`event ${line}`);
     this.unread.push({ seq: ++this.arrivals, event: e });
-    this.wake?.();
+    this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.waiters]) wake();
   }
 
   private note(text: string): void {
