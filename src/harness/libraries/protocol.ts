@@ -38,6 +38,8 @@ export type DriverEvent =
   | { event: "online"; jid: string }
   /** The server's <enabled/> as the library read it. */
   | { event: "sm-enabled"; id: string; resume: boolean }
+  /** The server's <failed/> (to <enable/> or <resume/>), with its condition. */
+  | { event: "sm-failed"; condition: string }
   /** A message with a body reached the library's application. */
   | { event: "message"; from: string; id: string; body: string }
   /** The answer to a `ping` came. */

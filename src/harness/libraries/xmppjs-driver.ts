@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   });
   xmpp.on("nonza", (el: Element) => {
     if (el.is("enabled", SM)) emit({ event: "sm-enabled", id: el.attrs.id ?? "", resume: ["true", "1"].includes(el.attrs.resume ?? "") });
+    if (el.is("failed", SM)) emit({ event: "sm-failed", condition: el.getChildElements()[0]?.name ?? "none" });
   });
   xmpp.on("stanza", (el: Element) => {
     const body = el.getChildText("body");
