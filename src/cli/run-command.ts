@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { AdminAccounts, GivenAccounts, RegisteringAccounts, type AccountSource } from "../harness/accounts.js";
 import type { ComponentProfile } from "../harness/component.js";
-import { defaultTlsMode, type Account, type TargetProfile, type TlsMode } from "../harness/target.js";
+import type { Account, TargetProfile } from "../harness/target.js";
 import { UsageError } from "../runner/errors.js";
 import { progressPrinter, totalsLine } from "../runner/report-console.js";
 import { writeReports } from "../runner/reports.js";
@@ -12,20 +12,12 @@ import { describeOrder, parseOrder } from "../runner/order.js";
 import { suiteFiles } from "../runner/suites.js";
 import { startServer } from "../server/index.js";
 import { compareExpectations, expectationsHold, loadExpectations, type ExpectationReport } from "../runner/expectations.js";
-import { checkFaults, parseComponent, parseAccount, parseHostPort, positiveInt, readCa, splitList } from "./args.js";
+import { checkFaults, parseComponent, parseAccount, positiveInt, readCa, splitList } from "./args.js";
+import { adminAccount, externalTarget, type TargetArgs } from "./target-args.js";
 
-export interface RunArgs {
+export interface RunArgs extends TargetArgs {
   target?: string;
-  domain?: string;
   account: string[];
-  register: boolean;
-  admin?: string;
-  /** When not given: plain for the embedded server and a loopback target, starttls otherwise. */
-  tls?: TlsMode;
-  allowPlaintextAuth: boolean;
-  insecure: boolean;
-  ca?: string;
-  fault: string[];
   suite: string[];
   grep?: string;
   timeout: number;
@@ -118,37 +110,19 @@ function printExpectations(e: ExpectationReport): void {
 }
 
 function external(args: RunArgs, spec: string, accounts: Account[]): Setup {
-  if (args.fault.length > 0) throw new UsageError("--fault applies only to the embedded server (leave out --target)");
-  if (!args.domain) throw new UsageError("--domain is required with --target");
+  const target = externalTarget(args, spec);
   const admin = adminAccount(args);
   if (accounts.length === 0 && !args.register && !admin) {
     throw new UsageError("--target needs accounts: give --account USER:PASSWORD, --register or --admin USER:PASSWORD");
   }
-  const { host, port } = parseHostPort(spec, 5222);
-  const target: TargetProfile = {
-    host,
-    port,
-    domain: args.domain,
-    // Safe by default toward real servers: only a loopback target is reached in the clear unless --tls says so.
-    tls: args.tls ?? defaultTlsMode(host),
-    allowPlaintextAuth: args.allowPlaintextAuth,
-    insecure: args.insecure,
-    ...(args.ca ? { caPem: readCa(args.ca) } : {}),
-  };
   return {
     target,
     summary: { host: target.host, port: target.port, domain: target.domain, tls: target.tls, embedded: false, faults: [] },
     accounts: args.register ? new RegisteringAccounts(target) : admin ? new AdminAccounts(target, admin) : new GivenAccounts(accounts),
     ...(args.smQueueLimit !== undefined ? { smQueueLimit: positiveInt("--sm-queue-limit", args.smQueueLimit) } : {}),
-    ...(args.component !== undefined ? { component: { ...parseComponent(args.component, host), serverDomain: args.domain } } : {}),
+    ...(args.component !== undefined ? { component: { ...parseComponent(args.component, target.host), serverDomain: target.domain } } : {}),
     stop: async () => {},
   };
-}
-
-/** --admin USER:PASSWORD, which excludes --register. */
-function adminAccount(args: RunArgs): Account | undefined {
-  if (args.register && args.admin) throw new UsageError("--register and --admin are two ways to create accounts: give one");
-  return args.admin === undefined ? undefined : parseAccount(args.admin, "--admin");
 }
 
 async function embedded(args: RunArgs, accounts: Account[]): Promise<Setup> {
