@@ -87,15 +87,15 @@ function list(items: string[]): string {
 }
 
 /** Titles and reasons quote XML: escaped, or renderers would take `<resume/>` for HTML and hide it. */
-function inline(text: string): string {
+export function inline(text: string): string {
   return text.replace(/\s+/g, " ").replace(/&/g, "&amp;").replace(/</g, "&lt;");
 }
 
-function cell(text: string): string {
+export function cell(text: string): string {
   return inline(text).replace(/\|/g, "\\|");
 }
 
-function fenced(text: string): string {
+export function fenced(text: string): string {
   const fence = text.includes("```") ? "````" : "```";
   return `${fence}\n${text}\n${fence}`;
 }
