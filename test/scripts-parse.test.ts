@@ -1,0 +1,205 @@
+// The scansion grammar the `script` command accepts: one test per rule of docs/scripts.md.
+import { expect } from "chai";
+import { ScriptError, parseScript } from "../src/scripts/parse.js";
+import type { Action, Script } from "../src/scripts/script.js";
+
+const CLIENTS = "[Client] Romeo\n\tjid: romeo@localhost\n\tpassword: pw\n\n[Client] Juliet\n\tjid: juliet@localhost\n\tpassword: pw\n";
+
+function parse(text: string): Script {
+  return parseScript(text, "test.scs");
+}
+
+/** A script with the two clients, a separator and `body` as its actions. */
+function actions(body: string): Action[] {
+  return parse(`# T\n\n${CLIENTS}\n-----\n\n${body}`).actions;
+}
+
+function refused(text: string, line: number, pattern: RegExp): void {
+  let error: unknown;
+  try {
+    parse(text);
+  } catch (err) {
+    error = err;
+  }
+  expect(error, "a ScriptError").to.be.instanceOf(ScriptError);
+  expect((error as Error).message).to.match(new RegExp(`^test\\.scs:${line}: `));
+  expect((error as Error).message).to.match(pattern);
+}
+
+const xmlOf = (a: Action | undefined) => (a && "elements" in a ? a.elements.map(String) : []);
+
+describe("script grammar: header", () => {
+  it("takes the first # line as the title and the next ones as the description", () => {
+    const s = parse(`# Basic messaging\n# Line one\n# Line two\n\n${CLIENTS}`);
+    expect(s.title).to.equal("Basic messaging");
+    expect(s.description).to.deep.equal(["Line one", "Line two"]);
+  });
+
+  it("ends the header at the first other line: later # lines are comments", () => {
+    const s = parse(`# Title\n\n# not description\n${CLIENTS}`);
+    expect(s.description).to.deep.equal([]);
+  });
+
+  it("names a script without a header after its file", () => {
+    expect(parseScript(CLIENTS, "dir/basic_roster.scs").title).to.equal("basic_roster");
+  });
+
+  it("reads `## tag` and `## key: value` tags", () => {
+    const s = parse(`# T\n## slow\n## status: stable\n${CLIENTS}`);
+    expect(s.tags).to.deep.equal([{ key: "slow" }, { key: "status", value: "stable" }]);
+  });
+
+  it("refuses an empty tag or a key without a value", () => {
+    refused(`# T\n##\n${CLIENTS}`, 2, /empty tag/);
+    refused(`# T\n## status:\n${CLIENTS}`, 2, /## key: value/);
+  });
+});
+
+describe("script grammar: declarations", () => {
+  it("reads [Client] NAME with jid and password", () => {
+    const [romeo] = parse(CLIENTS).actors;
+    expect(romeo).to.deep.include({ name: "Romeo", jid: "romeo@localhost", password: "pw", line: 1 });
+  });
+
+  it("takes names with spaces and 's", () => {
+    const s = parse(`${CLIENTS}\n[Client] Juliet's phone\n\tjid: juliet@localhost\n\tpassword: pw\n`);
+    expect(s.actors.map((a) => a.name)).to.deep.equal(["Romeo", "Juliet", "Juliet's phone"]);
+  });
+
+  it("takes the resource from `resource` or from a full JID in `jid`", () => {
+    const s = parse("[Client] A\n\tjid: a@localhost/balcony\n\tpassword: pw\n[Client] B\n\tjid: b@localhost\n\tpassword: pw\n\tresource: phone\n");
+    expect(s.actors.map((a) => [a.jid, a.resource])).to.deep.equal([["a@localhost", "balcony"], ["b@localhost", "phone"]]);
+  });
+
+  it("reads connect_host and connect_port, and the custom_host/custom_port spelling", () => {
+    const s = parse("[Client] A\n\tjid: a@localhost\n\tpassword: pw\n\tconnect_host: 127.0.0.2\n\tconnect_port: 5223\n[Client] B\n\tjid: b@localhost\n\tpassword: pw\n\tcustom_port: 5300\n");
+    expect(s.actors[0]).to.deep.include({ connectHost: "127.0.0.2", connectPort: 5223 });
+    expect(s.actors[1]).to.deep.include({ connectPort: 5300 });
+  });
+
+  it("warns about an unknown key instead of failing", () => {
+    const s = parse("[Client] A\n\tjid: a@localhost\n\tpassword: pw\n\tcolour: blue\n");
+    expect(s.warnings).to.deep.equal(["test.scs:4: unknown key 'colour' for [Client] A, ignored"]);
+  });
+
+  it("refuses what it cannot play, at the line", () => {
+    refused("[Client] A\n\tpassword: pw\n", 1, /has no jid/);
+    refused("[Client] A\n\tjid: a@localhost\n", 1, /has no password/);
+    refused("[Client] A\n\tjid: localhost\n\tpassword: pw\n", 2, /expected user@domain/);
+    refused("[Client] A\n\tjid: a@localhost\n\tpassword: pw\n\tconnect_port: http\n", 4, /expected a number/);
+    refused("[Room] A\n", 1, /unknown actor type \[Room\]/);
+    refused(`${CLIENTS}[Client] Romeo\n\tjid: r@localhost\n\tpassword: pw\n`, 8, /declared twice/);
+    refused("[Client] A\n\tjid: a@localhost\n\tpassword: pw\n[Client] B\n\tjid: b@example.org\n\tpassword: pw\n", 5, /not in localhost.*one server/);
+    refused("# T\n", 1, /no actors/);
+  });
+});
+
+describe("script grammar: separator and comments", () => {
+  it("takes a line of dashes, of any length, or none at all", () => {
+    expect(parse(`${CLIENTS}---------\nRomeo connects\n`).actions).to.have.length(1);
+    expect(parse(`${CLIENTS}Romeo connects\n`).actions).to.have.length(1);
+  });
+
+  it("ignores lines starting with #, // or --, also between declarations and above actions", () => {
+    const s = parse(`# T\n[Client] Romeo\n\tjid: romeo@localhost\n\tpassword: pw\n// the admin\n[Client] Juliet\n\tjid: juliet@localhost\n\tpassword: pw\n-----\n# Act 1\nRomeo connects\n// Juliet waits\n-- a dash comment\nJuliet connects\n`);
+    expect(s.actions.map((a) => a.kind)).to.deep.equal(["connects", "connects"]);
+  });
+
+  it("comments a whole action out with --, its XML lines included", () => {
+    const a = actions("-- Juliet sends:\n-- \t<iq type='set'/>\n--\nRomeo connects\n");
+    expect(a.map((x) => x.kind)).to.deep.equal(["connects"]);
+  });
+
+  it("reads CRLF line endings", () => {
+    expect(parse(`${CLIENTS}-----\r\nRomeo connects\r\n`.replace(/\n/g, "\r\n")).actions).to.have.length(1);
+  });
+});
+
+describe("script grammar: actions", () => {
+  it("reads connects, disconnects, sends, receives and receives: nothing, with their lines", () => {
+    const a = actions("Romeo connects\nRomeo sends:\n\t<presence/>\nRomeo receives:\n\t<presence/>\nJuliet receives: nothing\nRomeo disconnects\n");
+    expect(a.map((x) => [x.kind, x.actor, x.line])).to.deep.equal([
+      ["connects", "Romeo", 13],
+      ["sends", "Romeo", 14],
+      ["receives", "Romeo", 16],
+      ["receives-nothing", "Juliet", 18],
+      ["disconnects", "Romeo", 19],
+    ]);
+  });
+
+  it("takes sends and receives with or without the colon", () => {
+    const a = actions("Romeo sends\n\t<presence/>\nRomeo receives\n\t<presence/>\nRomeo receives nothing\n");
+    expect(a.map((x) => x.kind)).to.deep.equal(["sends", "receives", "receives-nothing"]);
+  });
+
+  it("takes an actor whose name has spaces and 's", () => {
+    const a = parse(`${CLIENTS}[Client] Juliet's phone\n\tjid: juliet@localhost\n\tpassword: pw\n-----\nJuliet's phone receives: nothing\n`).actions;
+    expect(a[0]).to.deep.include({ actor: "Juliet's phone", kind: "receives-nothing" });
+  });
+
+  it("refuses an unknown actor, an unknown line, stray text and an empty block", () => {
+    refused(`${CLIENTS}-----\nNurse connects\n`, 9, /unknown actor 'Nurse' \(declared: Romeo, Juliet\)/);
+    refused(`${CLIENTS}-----\nRomeo waits\n`, 9, /expected a declaration/);
+    refused(`${CLIENTS}-----\nRomeo connects: now\n`, 9, /takes nothing after it/);
+    refused(`${CLIENTS}-----\nRomeo sends:\nRomeo connects\n`, 9, /needs an indented XML block/);
+    refused(`${CLIENTS}-----\nRomeo connects\n\t<presence/>\n`, 10, /indented line outside/);
+  });
+});
+
+describe("script grammar: XML blocks", () => {
+  it("holds several top-level elements, sent or expected in order", () => {
+    expect(xmlOf(actions("Romeo sends:\n\t<presence/>\n\t<message to='a@b'/>\n")[0])).to.deep.equal(["<presence/>", '<message to="a@b"/>']);
+  });
+
+  it("spans blank lines up to the next line that is not indented", () => {
+    const a = actions("Romeo sends:\n\t<presence/>\n\n\n\t<message/>\n\nRomeo connects\n");
+    expect(xmlOf(a[0])).to.deep.equal(["<presence/>", "<message/>"]);
+    expect(a[1]).to.deep.include({ kind: "connects", line: 19 });
+  });
+
+  it("takes tabs and spaces, attributes wrapped over lines, and drops whitespace-only text", () => {
+    const a = actions("Romeo sends:\n\t  <message\n\t\t\tto='a@b'\n\t\t\ttype='chat'>\n\t\t<body>hi</body>\n\t</message>\n");
+    expect(xmlOf(a[0])).to.deep.equal(['<message to="a@b" type="chat"><body>hi</body></message>']);
+  });
+
+  it("puts elements without xmlns in jabber:client and binds the scansion prefix", () => {
+    const [el] = (actions("Romeo receives:\n\t<iq type='result'>\n\t\t<query xmlns='jabber:iq:version' scansion:strict='false'/>\n\t</iq>\n")[0] as { elements: import("../src/xmpp/element.js").Element[] }).elements;
+    expect(el!.getNS()).to.equal("jabber:client");
+    expect(el!.getChildElements()[0]!.getNS()).to.equal("jabber:iq:version");
+  });
+
+  it("reports malformed XML at the line it is on", () => {
+    refused(`${CLIENTS}-----\nRomeo sends:\n\t<message>\n\t\t<body>hi</bdy>\n\t</message>\n`, 11, /not well-formed XML/);
+    refused(`${CLIENTS}-----\nRomeo sends:\n\t<presence/>\n\tstray\n`, 11, /text outside any element/);
+  });
+
+  it("expects only stanzas", () => {
+    refused(`${CLIENTS}-----\nRomeo receives:\n\t<r xmlns='urn:xmpp:sm:3'/>\n`, 10, /<r> is not a stanza/);
+  });
+
+  it("refuses scansion attributes other than strict='true|false'", () => {
+    refused(`${CLIENTS}-----\nRomeo receives:\n\t<iq scansion:strict='yes'/>\n`, 10, /expected true or false/);
+    refused(`${CLIENTS}-----\nRomeo receives:\n\t<iq scansion:loose='true'/>\n`, 10, /unknown attribute scansion:loose/);
+  });
+});
+
+describe("script grammar: variables and special values", () => {
+  it("accepts ${Name's full JID} and ${Name's JID}, in attributes and text, for names with 's", () => {
+    const text = `${CLIENTS}[Client] Juliet's phone\n\tjid: juliet@localhost\n\tpassword: pw\n-----\nRomeo sends:\n\t<message to="\${Juliet's phone's full JID}"><body>\${Romeo's JID}</body></message>\n`;
+    const [el] = (parse(text).actions[0] as { elements: import("../src/xmpp/element.js").Element[] }).elements;
+    expect(el!.attrs.to).to.equal("${Juliet's phone's full JID}");
+    expect(el!.getChildText("body")).to.equal("${Romeo's JID}");
+  });
+
+  it("refuses an unknown actor or property", () => {
+    refused(`${CLIENTS}-----\nRomeo sends:\n\t<message to="\${Nurse's JID}"/>\n`, 10, /unknown actor 'Nurse'/);
+    refused(`${CLIENTS}-----\nRomeo sends:\n\t<message to="\${Juliet's resource}"/>\n`, 10, /unknown property 'resource'/);
+    refused(`${CLIENTS}-----\nRomeo sends:\n\t<message to="\${Juliet}"/>\n`, 10, /expected \$\{NAME's full JID\}/);
+  });
+
+  it("accepts {scansion:any} and {scansion:capture:NAME} as whole values, and refuses others", () => {
+    expect(actions("Romeo receives:\n\t<iq id='{scansion:any}'><x xmlns='urn:x' a='{scansion:capture:first}'/></iq>\n")).to.have.length(1);
+    refused(`${CLIENTS}-----\nRomeo receives:\n\t<iq id='{scansion:whatever}'/>\n`, 10, /unknown special value/);
+    refused(`${CLIENTS}-----\nRomeo receives:\n\t<iq id='x-{scansion:any}'/>\n`, 10, /must be the whole value/);
+  });
+});
