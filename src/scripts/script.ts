@@ -27,8 +27,11 @@ interface ActionBase {
 
 export type Action =
   | (ActionBase & { kind: "connects" | "disconnects" | "receives-nothing" })
-  /** Templates of top-level elements, in order, as written: variables and special values still in them. */
-  | (ActionBase & { kind: "sends" | "receives"; elements: Element[] });
+  | (ActionBase & {
+      kind: "sends" | "receives";
+      /** The block's top-level elements, in order, as written: variables and special values still in them. */
+      elements: Element[];
+    });
 
 export interface Script {
   file: string;
