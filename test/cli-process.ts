@@ -1,6 +1,7 @@
 // Runs the built CLI as a user would, in a child process.
 import { spawn, ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,6 +36,18 @@ export function serve(...args: string[]): Promise<{ child: ChildProcess; port: n
       if (m) resolve({ child, port: Number(m[1]), line: out });
     });
     child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  });
+}
+
+/** A loopback port free now (for an address a server must know before the listener on it starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
   });
 }
 

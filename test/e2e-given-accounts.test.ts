@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cli, serve, tempDir } from "./cli-process.js";
+import { cli, freePort, serve, tempDir } from "./cli-process.js";
 
 interface ResultRow {
   id: string;
@@ -18,10 +18,19 @@ describe("given accounts, run after run", function () {
   this.timeout(300_000);
 
   it("two runs in a row with the same three accounts, the second shuffled, match a --register run with no failure", async () => {
-    const { child, port, line } = await serve("--port", "0", ...GIVEN.flatMap((a) => ["--user", a]), "--component", "component.localhost:s3cret", "--upstream-timeout", "1");
+    // The harness's S2S peer listens where the server routes peer.example, in each run.
+    const peerPort = await freePort();
+    const { child, port, line } = await serve(
+      "--port", "0", ...GIVEN.flatMap((a) => ["--user", a]), "--component", "component.localhost:s3cret", "--upstream-timeout", "1",
+      "--s2s-port", "0", "--s2s-route", `peer.example=127.0.0.1:${peerPort}`,
+    );
     try {
       const componentPort = /component port (\d+)/.exec(line)?.[1];
-      const target = ["--target", `127.0.0.1:${port}`, "--domain", "localhost", "--sm-queue-limit", "500", "--component", `component.localhost:s3cret@${componentPort}`];
+      const s2sPort = /s2s port (\d+)/.exec(line)?.[1];
+      const target = [
+        "--target", `127.0.0.1:${port}`, "--domain", "localhost", "--sm-queue-limit", "500", "--component", `component.localhost:s3cret@${componentPort}`,
+        "--peer-domain", "peer.example", "--peer-listen", `127.0.0.1:${peerPort}`, "--target-s2s", `127.0.0.1:${s2sPort}`,
+      ];
       const given = GIVEN.flatMap((a) => ["--account", a]);
       const runs: Array<{ name: string; args: string[] }> = [
         { name: "given, declared order", args: [...given] },

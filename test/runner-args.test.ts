@@ -16,6 +16,11 @@ describe("runner arguments and suite discovery", () => {
     expect(() => parseHostPort("host:99999", 5222)).to.throw(UsageError);
   });
 
+  it("requires the port where there is no default (--peer-listen) and names the flag", () => {
+    expect(parseHostPort("127.0.0.3:5269", undefined, "--peer-listen")).to.deep.equal({ host: "127.0.0.3", port: 5269 });
+    expect(() => parseHostPort("127.0.0.3", undefined, "--peer-listen")).to.throw(UsageError, "--peer-listen 127.0.0.3: expected HOST:PORT");
+  });
+
   it("parses accounts at the first colon", () => {
     expect(parseAccount("alice:pa:ss", "--account")).to.deep.equal({ username: "alice", password: "pa:ss" });
     expect(() => parseAccount("nocolon", "--account")).to.throw().that.includes({ name: "UsageError", message: "--account nocolon: expected USER:PASSWORD" });

@@ -31,6 +31,13 @@ describe("runner CLI errors", function () {
   it("unknown SASL mechanism for serve", () =>
     expectUsageError(["serve", "--port", "0", "--sasl", "SCRAM-SHA-1,CRAM-MD5"], /--sasl: unknown mechanism "CRAM-MD5" \(known: SCRAM-SHA-512-PLUS, .*, PLAIN\)$/m));
   it("empty SASL list for serve", () => expectUsageError(["serve", "--port", "0", "--sasl", ","], /--sasl: give at least one mechanism/));
+  it("peer options without --target", () => expectUsageError(["run", "--peer-domain", "peer.example"], /--peer-domain, --peer-listen and --target-s2s apply only to a --target/));
+  it("--peer-domain without --peer-listen", () =>
+    expectUsageError(["run", "--target", "127.0.0.1", "--domain", "x", "--account", "a:b", "--peer-domain", "peer.example"], /--peer-domain and --peer-listen go together/));
+  it("--peer-listen without a port", () =>
+    expectUsageError(["run", "--target", "127.0.0.1", "--domain", "x", "--account", "a:b", "--peer-domain", "p.example", "--peer-listen", "127.0.0.1"], /--peer-listen 127\.0\.0\.1: expected HOST:PORT/));
+  it("--peer-listen where nothing can listen", () =>
+    expectUsageError(["run", "--target", "127.0.0.1:1", "--domain", "x", "--account", "a:b", "--peer-domain", "p.example", "--peer-listen", "999.0.0.1:5269"], /--peer-listen 999\.0\.0\.1:5269: cannot listen there \(host not found\)/));
   it("connection refused", () =>
     expectUsageError(["run", "--target", "127.0.0.1:1", "--domain", "x", "--account", "a:b"], /127\.0\.0\.1:1.*refused/));
 });

@@ -43,6 +43,15 @@ describe("runner needs", () => {
     expect(describeNeed({ discoIdentity: "pubsub/pep", on: "account" })).to.equal("disco identity pubsub/pep (account)");
   });
 
+  it("the S2S peer: not configured, not federating (with the probe's reason), or federating", () => {
+    expect(unmetReason({ peer: true }, ctx)).to.equal("the target is not set up to federate with the harness's S2S peer (pass --peer-domain and --peer-listen)");
+    const refused = { ...ctx, capabilities: { ...ctx.capabilities, peer: { domain: "peer.example", federates: false, error: "connection refused" } } };
+    expect(unmetReason({ peer: true }, refused)).to.equal("the target does not federate with the harness's S2S peer peer.example: connection refused");
+    const federates = { ...ctx, capabilities: { ...ctx.capabilities, peer: { domain: "peer.example", federates: true } } };
+    expect(unmetReason({ peer: true }, federates)).to.equal(undefined);
+    expect(describeNeed({ peer: true })).to.equal("federation with the harness's S2S peer (--peer-domain, --peer-listen)");
+  });
+
   it("queue limit: known or not", () => {
     expect(unmetReason({ smQueueLimit: true }, ctx) ?? "").to.match(/--sm-queue-limit/);
     expect(unmetReason({ smQueueLimit: true }, { ...ctx, smQueueLimit: 500 })).to.equal(undefined);

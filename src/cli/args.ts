@@ -5,12 +5,12 @@ import { UsageError } from "../runner/errors.js";
 import { FAULTS } from "../server/faults.js";
 import { SASL_MECHANISMS, isSaslMechanism, type SaslMechanism } from "../xmpp/sasl.js";
 
-/** HOST, HOST:PORT, or [IPv6]:PORT. */
-export function parseHostPort(spec: string, defaultPort: number): { host: string; port: number } {
+/** HOST, HOST:PORT, or [IPv6]:PORT (HOST:PORT only when there is no default port). */
+export function parseHostPort(spec: string, defaultPort: number | undefined, flag = "--target"): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(spec);
   const host = m?.[1] ?? m?.[2];
   const port = m?.[3] === undefined ? defaultPort : Number(m[3]);
-  if (!host || port < 1 || port > 65535) throw new UsageError(`--target ${spec}: expected HOST or HOST:PORT`);
+  if (!host || port === undefined || port < 1 || port > 65535) throw new UsageError(`${flag} ${spec}: expected ${defaultPort === undefined ? "HOST:PORT" : "HOST or HOST:PORT"}`);
   return { host, port };
 }
 

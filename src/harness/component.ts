@@ -61,8 +61,8 @@ export class TestComponent extends Actor {
   }
 
   /** Stanzas from a component carry `from` (XEP-0114: the server does not stamp it). */
-  protected override barrier(): Element {
-    const ping = super.barrier();
+  protected override barrierPing(): Element {
+    const ping = super.barrierPing();
     ping.attrs.from = this.jid;
     return ping;
   }

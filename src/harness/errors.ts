@@ -19,6 +19,9 @@ export function describeSocketError(err: unknown): string {
     case "ETIMEDOUT": return "connection timed out";
     case "ECONNRESET": return "connection reset";
     case "EHOSTUNREACH": return "host unreachable";
+    case "EADDRINUSE": return "address already in use";
+    case "EADDRNOTAVAIL": return "address not available";
+    case "EACCES": return "permission denied";
     default: return e?.message ?? String(err);
   }
 }

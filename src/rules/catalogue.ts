@@ -140,6 +140,8 @@ const RFC6120 = {
   sections: {
     "section-4.3.2": ["4.3.2", "Stream Features Format"],
     "section-4.4": ["4.4", "Closing a Stream"],
+    "section-4.7": ["4.7", "Stream Attributes"],
+    "section-4.9.3": ["4.9.3", "Defined Stream Error Conditions"],
     "section-4.9.1.1": ["4.9.1.1", "Stream Errors Are Unrecoverable"],
     "section-4.9.3.13": ["4.9.3.13", "not-well-formed"],
     "section-11.1": ["11.1", "XML Restrictions"],
@@ -204,6 +206,33 @@ const XEP0115 = {
   },
 } satisfies Document;
 
+// Its subsections carry no anchor of their own: every rule links to section 3, and its
+// statement ends with the subsection (3.1 switching, 3.2 sending and receiving, 3.3
+// clients' preferences).
+const XEP0351 = {
+  spec: "XEP-0351",
+  version: "0.2",
+  url: "https://xmpp.org/extensions/xep-0351.html",
+  sections: {
+    usecases: ["3", "Use Cases"],
+  },
+} satisfies Document;
+
+const XEP0220 = {
+  spec: "XEP-0220",
+  version: "1.1.1",
+  url: "https://xmpp.org/extensions/xep-0220.html",
+  sections: {
+    // Sections 2.1 and 2.2 and their subsections have no anchors of their own.
+    protocol: ["2", "Protocol"],
+    directionality: ["2.3", "Directionality"],
+    "advertisement-traditional": ["2.4.1", "Traditional Dialback"],
+    "advertisement-errors": ["2.4.2", "Dialback with Error Handling"],
+    errors: ["2.5", "Dialback Error Conditions"],
+    "security-unsolicited": ["3.1", "Unsolicited Dialback"],
+  },
+} satisfies Document;
+
 /** The part of a rule that names where it comes from, checked against the document's sections. */
 function from<D extends Document>(doc: D, anchor: keyof D["sections"] & string): Pick<Rule, "spec" | "version" | "section" | "sectionTitle" | "url"> {
   const [section, sectionTitle] = doc.sections[anchor]!;
@@ -219,6 +248,8 @@ const comp = (anchor: keyof typeof XEP0114.sections) => from(XEP0114, anchor);
 const pam = (anchor: keyof typeof XEP0376.sections) => from(XEP0376, anchor);
 const rel = (anchor: keyof typeof XEP0496.sections) => from(XEP0496, anchor);
 const extdisco = (anchor: keyof typeof XEP0499.sections) => from(XEP0499, anchor);
+const rsf = (anchor: keyof typeof XEP0351.sections) => from(XEP0351, anchor);
+const db = (anchor: keyof typeof XEP0220.sections) => from(XEP0220, anchor);
 
 export const SPECS: readonly Spec[] = [
   {
@@ -285,10 +316,24 @@ export const SPECS: readonly Spec[] = [
     note: "Experimental (protoXEP 0.0.1 `pubsub-ext-disco`): a data form in disco#items asks for linking nodes, descendants and metadata. Its text advertises `urn:xmpp:pubsub-ext-disco:0` and its example `urn:xmpp:pubsub-ext-disco`; the suite requires the first. EXTDISCO-xx are this project's IDs; depth 0, where an item's ItemID goes and the paging order are readings in [rules-addendum.md](rules-addendum.md).",
   },
   {
+    spec: "XEP-0351",
+    version: "0.2",
+    title: "Recipient Server Side Notifications Filtering",
+    url: XEP0351.url,
+    note: "Deferred; the text of 0.2 is that of 0.1 and defines no XML. A server advertising `urn:xmpp:rsf:0` in its caps gets every pubsub notification at its users' bare JIDs and filters them for each resource by its caps: items by NodeID+notify, other event types by a NodeID+events- list (tokens config, delete, retract and sub). The 0.0.1 draft's one message per server with XEP-0033 bcc addresses was withdrawn before publication. RSF-xx are this project's IDs; its readings (unknown and unsorted tokens, no list, purge, which has no token, and the privacy of subscription events) are in [rules-addendum.md](rules-addendum.md). The rsf suite plays the remote server with the harness's S2S peer.",
+  },
+  {
+    spec: "XEP-0220",
+    version: "1.1.1",
+    title: "Server Dialback",
+    url: XEP0220.url,
+    note: "Federation (S2S): the s2s suite plays a remote server against the target, as Initiating, Receiving and Authoritative Server of its own domain, with keys made as XEP-0185 says. DB-xx are this project's IDs; DB-02 and DB-05 are the RFC 6120 stream rules dialback rests on. Readings of what the text leaves open are in [rules-addendum.md](rules-addendum.md).",
+  },
+  {
     spec: "RFC 6120",
     title: "XMPP Core",
     url: RFC6120.url,
-    note: "Preconditions the SM tests rely on along the way; no test declares them. A test fails with one of these IDs when the server breaks the precondition before the Stream Management rule under test could be observed.",
+    note: "Preconditions the SM tests rely on along the way, which no test declares (a test fails with one of these IDs when the server breaks the precondition before the rule under test could be observed), and the server-to-server stream rules of the s2s suite (DB-02, DB-05).",
   },
   {
     spec: "RFC 6121",
@@ -415,6 +460,16 @@ export const RULES: readonly Rule[] = [
   { id: "REL-12", ...rel("rules"), level: "definition", statement: "NodeIDs are unique on the whole service, wherever a node sits in the hierarchy: a second node of the same name gets conflict." },
   { id: "REL-13", ...rel("rules"), level: "MAY / MUST NOT", statement: "A service may add relationships to well-known nodes created without any, but never changes or adds to those the creator set." },
   { id: "REL-14", ...rel("rules"), level: "definition", statement: "Unparenting a child (clearing or changing its parent) takes it out of its old parent's subtree, so deleting that parent leaves it." },
+  // XEP-0351 0.2
+  { id: "RSF-01", ...rsf("usecases"), level: "definition", statement: "A server that filters notifications for its users advertises urn:xmpp:rsf:0 in its disco#info, and so in the caps <c/> of its stream features (3.1)." },
+  { id: "RSF-02", ...rsf("usecases"), level: "SHOULD / MUST NOT", statement: "A sender delivers the XEP-0351 way to a remote server whose stream-feature caps carry urn:xmpp:rsf:0, and never to one without the feature or without caps: that one gets XEP-0060/XEP-0163 delivery (3.1)." },
+  { id: "RSF-03", ...rsf("usecases"), level: "MUST", statement: "Toward a filtering server the sender sends every event the node produces, whatever its notify_* options say; access control holds, and subscription events go to owners and the subscriber only (3.2)." },
+  { id: "RSF-04", ...rsf("usecases"), level: "definition", statement: "Each subscribed user of a filtering server gets one message at its bare JID (PEP: from the owner's bare JID), with no presence or caps of the user known to the sender (3.2)." },
+  { id: "RSF-05", ...rsf("usecases"), level: "definition", statement: "The recipient's server gives each notification to each of the user's resources that asked for its kind, as its caps say (3.2)." },
+  { id: "RSF-06", ...rsf("usecases"), level: "MUST", statement: "A client lists event types as NodeID+events- and tokens (config, delete, retract, sub) joined by '-'; a server reads after the last '+events-', ignores unknown tokens, accepts any order (3.3)." },
+  { id: "RSF-07", ...rsf("usecases"), level: "MUST", statement: "A resource with an +events- list for a node gets only the event types it lists; new items go to resources with NodeID+notify (3.3)." },
+  { id: "RSF-08", ...rsf("usecases"), level: "SHOULD", statement: "A resource with no +events- list for a node is not filtered by event type: it gets every event of the node, when it has NodeID+notify (3.3)." },
+  { id: "RSF-09", ...rsf("usecases"), level: "interpretation", statement: "Tokens name XEP-0060 events: config <configuration/>, delete <delete/>, retract <items><retract/>, sub <subscription/>; a purge has no token, and what a server does with it is recorded, not judged (3.3)." },
   // XEP-0114 1.6
   { id: "COMP-01", ...comp("concepts"), level: "definition", statement: "A component connects to the server (jabber:component:accept) and authenticates with <handshake/>, not SASL." },
   { id: "COMP-02", ...comp("proto"), level: "definition", statement: "The 'to' of the component's stream header is the component's own domain, which the server must serve." },
@@ -437,6 +492,19 @@ export const RULES: readonly Rule[] = [
   { id: "RFC6120-not-well-formed", ...from(RFC6120, "section-4.9.3.13"), level: "definition", statement: "Input that is not well-formed XML (bad UTF-8, an undefined entity, a character XML forbids) is answered with the not-well-formed stream error (bad-format also covers it)." },
   { id: "RFC6120-restricted-xml", ...from(RFC6120, "section-11.1"), level: "MUST", statement: "A document type declaration, a comment or a processing instruction in a stream is answered with the restricted-xml stream error." },
   { id: "RFC6120-dos", ...from(RFC6120, "section-13.12"), level: "interpretation", statement: "Whatever one connection sends, the service stays available to others: after hostile input elsewhere an account still logs in." },
+  { id: "DB-01", ...db("advertisement-traditional"), level: "MUST", statement: "A server opening an S2S stream declares jabber:server with the dialback prefix (xmlns:db), names its own domain in 'from' and the target domain in 'to', and sends no 'id' (RFC 6120 4.7.3)." },
+  { id: "DB-02", ...from(RFC6120, "section-4.7"), level: "MUST", statement: "The receiving server answers an S2S stream header with its own: 'from' its domain, 'to' the initiator's domain and a fresh 'id'; a 'to' it does not host gets the host-unknown stream error." },
+  { id: "DB-05", ...from(RFC6120, "section-4.9.3"), level: "MUST", statement: "A stanza on an S2S stream before any domain was verified ends the stream with not-authorized; one whose 'from' is at a domain not verified on that stream, with invalid-from. Neither is delivered." },
+  { id: "DB-06", ...db("directionality"), level: "definition", statement: "S2S streams carry stanzas one way: the server answers a remote domain over a stream it opens itself and verifies with its own dialback." },
+  { id: "DB-08", ...db("protocol"), level: "MUST / definition", statement: "The Initiating Server's <db:result/> carries from (its domain), to (the target domain) and the key as text, and it sends one only when the pair is neither verified nor being verified." },
+  { id: "DB-10", ...db("protocol"), level: "MUST", statement: "The Initiating Server queues the stanzas of a domain pair and sends none before the receiving server said <db:result type='valid'/>; it may send db:verify on the stream meanwhile." },
+  { id: "DB-13", ...db("protocol"), level: "MUST", statement: "The Authoritative Server recomputes the key of a <db:verify/> from its from, to and id and its own secret, and answers on the same stream with from and to swapped, the same id and type valid or invalid." },
+  { id: "DB-14", ...db("protocol"), level: "MUST", statement: "A <db:result/> whose 'to' the receiving server does not host gets a dialback error (type='error', item-not-found, 'from' the unknown domain), not a stream error: the stream stays open." },
+  { id: "DB-15", ...db("protocol"), level: "MUST", statement: "The receiving server accepts no stanza of a domain pair before it is verified, and keeps processing <db:result/> and <db:verify/> meanwhile." },
+  { id: "DB-16", ...db("protocol"), level: "MUST", statement: "Once the key is verified, the receiving server sends <db:result type='valid'/> (from the target domain to the sender domain) and accepts the pair's stanzas on that stream." },
+  { id: "DB-19", ...db("security-unsolicited"), level: "MUST", statement: "A <db:result/> or <db:verify/> carrying a type that answers no request sent on that stream is rejected: it verifies nothing, and stanzas of the pair it names stay refused." },
+  { id: "DB-20", ...db("errors"), level: "MUST", statement: "A dialback error has type='error' and an <error/> child holding one stanza error condition (urn:ietf:params:xml:ns:xmpp-stanzas)." },
+  { id: "DB-24", ...db("advertisement-errors"), level: "MUST", statement: "A server that handles dialback errors advertises <dialback xmlns='urn:xmpp:features:dialback'><errors/></dialback> in its stream features." },
   { id: "RFC6120-routing", ...from(RFC6120, "section-10.5.4"), level: "MUST", statement: "A stanza addressed to the full JID of a connected resource of a local account is delivered to that resource." },
   { id: "RFC6121-roster", ...from(RFC6121, "section-2.1.3"), level: "MUST", statement: "A roster get from a client is answered with the account's roster: every item with its subscription state." },
   { id: "RFC6121-subscribe", ...from(RFC6121, "section-3.1.3"), level: "MUST", statement: "A subscription request to a local account is delivered to that account's available resources." },

@@ -24,6 +24,8 @@ export interface Capabilities {
   services: DiscoInfo[];
   /** Whether the harness could attach as the configured XEP-0114 component, and why not. */
   component?: { jid: string; connected: boolean; error?: string };
+  /** Whether the harness's S2S peer federates with the target (its stream passes dialback and the target's answer comes back), and why not. */
+  peer?: { domain: string; federates: boolean; error?: string };
 }
 
 /** The first service with a pubsub/service identity: where pubsub tests publish. */

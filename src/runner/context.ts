@@ -1,5 +1,6 @@
 // The run a suite executes in: set by the runner before mocha loads the suite files.
 import type { ComponentProfile } from "../harness/component.js";
+import type { PeerListener } from "../harness/peer.js";
 import type { Account, TargetProfile } from "../harness/target.js";
 import type { Capabilities } from "./capabilities.js";
 import type { AccountLeases } from "./account-leases.js";
@@ -14,6 +15,8 @@ export interface RunOptions {
   smQueueLimit?: number;
   /** Where the harness attaches as an XEP-0114 component, when the target accepts one. */
   component?: ComponentProfile;
+  /** The harness's S2S peer, when the target federates with it (`--peer-domain`, `--peer-listen`; always in an embedded run). */
+  peer?: PeerListener;
   /** An account with administrative rights on the target's services, for creating nodes where only admins may. */
   serviceAdmin?: Account;
 }

@@ -1,8 +1,10 @@
 // What the target offers, learned once per run from one logged-in connection: stream
 // features before and after authentication, and disco#info of the domain, of the
-// account's own bare JID (PEP lives there) and of the services the domain lists.
+// account's own bare JID (PEP lives there) and of the services the domain lists; and
+// whether the harness can attach as its component and federate with it as its S2S peer.
 import { TestClient } from "../harness/client.js";
 import { TestComponent, type ComponentProfile } from "../harness/component.js";
+import type { PeerListener } from "../harness/peer.js";
 import type { Account, TargetProfile } from "../harness/target.js";
 import { xml } from "../xmpp/element.js";
 import { discoInfo, iq } from "../xmpp/builders.js";
@@ -11,11 +13,19 @@ import { NS } from "../xmpp/ns.js";
 import type { AccountLeases } from "./account-leases.js";
 import type { Capabilities, DiscoInfo, FeatureSeen } from "./capabilities.js";
 
-export async function discoverCapabilities(target: TargetProfile, accounts: AccountLeases, component?: ComponentProfile): Promise<Capabilities> {
+export async function discoverCapabilities(
+  target: TargetProfile,
+  accounts: AccountLeases,
+  extras: { component?: ComponentProfile; peer?: PeerListener; timeoutMs: number },
+): Promise<Capabilities> {
   const lease = await accounts.lease(1);
   try {
     const caps = await discover(target, lease.accounts[0]!);
-    return component ? { ...caps, component: await tryComponent(component) } : caps;
+    return {
+      ...caps,
+      ...(extras.component ? { component: await tryComponent(extras.component) } : {}),
+      ...(extras.peer ? { peer: { domain: extras.peer.domain, ...(await extras.peer.probe(extras.timeoutMs)) } } : {}),
+    };
   } finally {
     await lease.release();
   }

@@ -35,6 +35,7 @@ export function describeNeed(need: Need): string {
   if ("discoFeature" in need) return `disco feature ${need.discoFeature} (${need.on})`;
   if ("discoIdentity" in need) return `disco identity ${need.discoIdentity} (${need.on})`;
   if ("component" in need) return "an XEP-0114 component (--component)";
+  if ("peer" in need) return "federation with the harness's S2S peer (--peer-domain, --peer-listen)";
   return "known SM queue limit (--sm-queue-limit)";
 }
 

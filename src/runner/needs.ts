@@ -13,7 +13,9 @@ export type Need =
   /** The target's unacknowledged-stanza queue limit is known (`--sm-queue-limit`). */
   | { smQueueLimit: true }
   /** The harness can attach to the target as an XEP-0114 component (`--component`). */
-  | { component: true };
+  | { component: true }
+  /** The target federates with the harness's S2S peer (`--peer-domain`, `--peer-listen`). */
+  | { peer: true };
 
 export interface NeedContext {
   capabilities: Capabilities;
@@ -46,6 +48,14 @@ export function unmetReason(need: Need, ctx: NeedContext): string | undefined {
     if (!c) return "no XEP-0114 component is configured for the target (pass --component NAME:SECRET@[HOST:]PORT)";
     return c.connected ? undefined : `the harness cannot attach as the component ${c.jid}: ${c.error ?? "refused"}`;
   }
+  if ("peer" in need) return peerUnmetReason(ctx.capabilities);
   if (ctx.smQueueLimit !== undefined) return undefined;
   return "the target's unacknowledged-stanza queue limit is unknown (pass --sm-queue-limit N)";
+}
+
+/** Why tests needing the S2S peer cannot run, or undefined when the target federates with it. */
+export function peerUnmetReason(capabilities: Capabilities): string | undefined {
+  const p = capabilities.peer;
+  if (!p) return "the target is not set up to federate with the harness's S2S peer (pass --peer-domain and --peer-listen)";
+  return p.federates ? undefined : `the target does not federate with the harness's S2S peer ${p.domain}: ${p.error ?? "no answer"}`;
 }

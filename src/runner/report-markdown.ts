@@ -75,7 +75,8 @@ function plainTitle(r: TestResult): string {
 function discoLines(caps: Capabilities): string[] {
   const entity = (what: string, d: DiscoInfo) => `- ${what} \`${d.jid}\`: identities ${list(d.identities)}; features ${list(d.features)}`;
   const component = caps.component && `- Component \`${caps.component.jid}\`: ${caps.component.connected ? "the harness attaches to it (XEP-0114)" : `cannot attach: ${inline(caps.component.error ?? "")}`}`;
-  return [entity("Domain", caps.domain), entity("Account", caps.account), ...caps.services.map((s) => entity("Service", s)), ...(component ? [component] : [])];
+  const peer = caps.peer && `- S2S peer \`${caps.peer.domain}\`: ${caps.peer.federates ? "the target federates with it (dialback, both ways)" : `no federation: ${inline(caps.peer.error ?? "")}`}`;
+  return [entity("Domain", caps.domain), entity("Account", caps.account), ...caps.services.map((s) => entity("Service", s)), ...(component ? [component] : []), ...(peer ? [peer] : [])];
 }
 
 function features(seen: FeatureSeen[]): string {

@@ -53,7 +53,8 @@ export async function runSuites(opts: RunSuitesOptions): Promise<RunOutcome> {
   const files = suiteFiles(opts.suites);
   const started = Date.now();
   const accounts = await AccountLeases.of(opts.accounts);
-  const capabilities = await discoverCapabilities(opts.target, accounts, opts.options.component);
+  const { component, peer, timeoutMs } = opts.options;
+  const capabilities = await discoverCapabilities(opts.target, accounts, { ...(component ? { component } : {}), ...(peer ? { peer } : {}), timeoutMs });
   const env: RunEnv = { target: opts.target, accounts, options: opts.options, capabilities };
 
   const mocha = new Mocha();

@@ -21,8 +21,11 @@ export interface Outcome {
 }
 
 export class Scheduler {
-  /** The component JID takes one connection at a time: tests needing it take turns. */
-  private componentTurn: Promise<void> = Promise.resolve();
+  /**
+   * Tests needing a shared actor take turns: the component JID takes one connection at a
+   * time, and the S2S peer's streams belong to one test at a time.
+   */
+  private readonly turns = { component: Promise.resolve(), peer: Promise.resolve() };
   private readonly outcomes = new Map<string, Promise<Outcome>>();
   private readonly done = new Map<string, Outcome>();
   private next = 0;
@@ -71,19 +74,22 @@ export class Scheduler {
       });
       if (reason) return { status: "skipped", durationMs: 0, skipReason: reason };
     }
-    // Taken before the body takes its accounts, so every test takes the two in the same order.
-    const releaseComponent = spec.needs?.some((n) => "component" in n) ? await this.takeComponent() : undefined;
+    // Taken before the body takes its accounts, and always in this order, so that no two tests wait on each other.
+    const releases: Array<() => void> = [];
+    for (const actor of ["component", "peer"] as const) {
+      if (spec.needs?.some((n) => actor in n)) releases.push(await this.take(actor));
+    }
     try {
       return await this.runBody(spec, body);
     } finally {
-      releaseComponent?.();
+      for (const release of releases) release();
     }
   }
 
-  private takeComponent(): Promise<() => void> {
-    const previous = this.componentTurn;
+  private take(actor: keyof Scheduler["turns"]): Promise<() => void> {
+    const previous = this.turns[actor];
     let release!: () => void;
-    this.componentTurn = new Promise<void>((resolve) => (release = resolve));
+    this.turns[actor] = new Promise<void>((resolve) => (release = resolve));
     return previous.then(() => release);
   }
 

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { Account } from "../harness/target.js";
 import { ConnectOptions, TestClient } from "../harness/client.js";
 import { TestComponent } from "../harness/component.js";
+import type { PeerOptions, TestPeer } from "../harness/peer.js";
 import { Transcript } from "../harness/transcript.js";
 import { sm } from "../xmpp/builders.js";
 import { predicate } from "../xmpp/match.js";
@@ -14,12 +15,14 @@ import { NS } from "../xmpp/ns.js";
 import type { RunEnv } from "./context.js";
 import type { TestSpec } from "./dsl.js";
 import type { Lease } from "./account-leases.js";
+import { peerUnmetReason } from "./needs.js";
 import { SkipTest } from "../verdict/verdict.js";
 
 export class TestContext {
   private readonly log = new Transcript();
   private readonly clients: TestClient[] = [];
   private readonly components: TestComponent[] = [];
+  private testPeer?: TestPeer;
   private readonly cleanups: Array<() => Promise<void>> = [];
   private lease?: Lease;
   private labels = 0;
@@ -95,6 +98,22 @@ export class TestContext {
     return c;
   }
 
+  /**
+   * The harness as a remote server of its own domain, federating with the target (S2S,
+   * XEP-0220 dialback), recorded in this test's transcript; skips the test when the
+   * target does not federate with it. The test must declare the need, so that it has
+   * the peer alone. Asking again returns the same peer.
+   */
+  async peer(opts: PeerOptions = {}): Promise<TestPeer> {
+    if (!this.spec.needs?.some((n) => "peer" in n)) throw new Error(`${this.spec.id}: declare needs: [{ peer: true }] to use t.peer()`);
+    const unmet = peerUnmetReason(this.run.capabilities);
+    if (unmet) this.skip(unmet);
+    const listener = this.options.peer;
+    if (!listener) this.skip("the harness's S2S peer is not running");
+    this.testPeer ??= listener.begin(opts, this.log, this.options.timeoutMs);
+    return this.testPeer;
+  }
+
   /** Registers an undo step (run after the test's streams are closed, last registered first). */
   onCleanup(step: () => Promise<void>): void {
     this.cleanups.push(step);
@@ -116,6 +135,7 @@ export class TestContext {
   /** Drops every connection at once (the test ran out of time). */
   abort(): void {
     for (const c of [...this.clients, ...this.components]) c.kill();
+    this.testPeer?.abort();
   }
 
   /**
@@ -130,6 +150,7 @@ export class TestContext {
     } finally {
       clearTimeout(timer);
       this.abort();
+      if (this.testPeer) this.options.peer?.release(this.testPeer);
       // Accounts the source made for this test are removed; a refusal leaves them behind, but decides no verdict.
       await this.lease?.release().catch((err: unknown) => this.log.add("event", "cleanup", (err as Error).message));
     }
@@ -151,6 +172,7 @@ export class TestContext {
     for (const c of this.clients) if (c.sm?.id !== undefined) owners.set(c.sm.id, c);
     const owning = new Set(owners.values());
     await Promise.all(this.components.map((c) => c.close().catch(() => c.kill())));
+    await this.testPeer?.close();
     await Promise.all(
       this.clients.map(async (c) => {
         try {

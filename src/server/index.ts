@@ -3,7 +3,7 @@
 // plus named faults that break one rule each.
 import { createServer, type Server, type Socket } from "node:net";
 import { createSecureContext, TLSSocket, type SecureContext } from "node:tls";
-import { makeCertificate } from "./certificate.js";
+import { makeCertificate } from "../xmpp/certificate.js";
 import { ComponentConnection, hookComponents } from "./component-connection.js";
 import { Components } from "./components.js";
 import { Connection, hookCoreIq } from "./connection.js";

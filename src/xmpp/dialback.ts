@@ -29,3 +29,13 @@ export function dialbackError(condition: string, type = "cancel"): Element {
 export function dialbackFeature(): Element {
   return xml("dialback", { xmlns: NS.dialbackFeature }, xml("errors"));
 }
+
+/** A `<db:result>` or `<db:verify>` (any prefix the stream header declared for the dialback namespace). */
+export function isDialback(el: Element, name: "result" | "verify"): boolean {
+  return el.is(name, NS.dialback);
+}
+
+/** True when stream features announce dialback errors (DB-24). */
+export function offersDialbackErrors(features: Element | undefined): boolean {
+  return !!features?.getChild("dialback", NS.dialbackFeature)?.getChild("errors");
+}

@@ -46,6 +46,8 @@ export const NS = {
   pubsubExtDisco: "urn:xmpp:pubsub-ext-disco:0",
   /** XEP-0059 Result Set Management. */
   rsm: "http://jabber.org/protocol/rsm",
+  /** XEP-0351 Recipient Server-Side Notification Filtering: the feature a server's caps carry. */
+  rsf: "urn:xmpp:rsf:0",
 } as const;
 
 export const SM_NAMESPACES = [NS.sm3, NS.sm2, NS.sm1] as const;

@@ -51,11 +51,24 @@ export default defineModule({
       rules: ["CAPS-02"],
       description: "leaves the XEP-0128 forms out of the verification string, so a correct ver with forms never matches",
     },
+    "rsf.no-s2s-caps": {
+      rules: ["CAPS-01", "RSF-01"],
+      description: "puts no caps <c/> in the features of server-to-server streams, so a remote server cannot see urn:xmpp:rsf:0",
+    },
+    "rsf.s2s-caps-stale-ver": {
+      rules: ["CAPS-02", "RSF-01"],
+      description: "computes the ver of its server-to-server caps without urn:xmpp:rsf:0, which its disco#info lists",
+    },
   },
   load(ctx) {
-    // XEP-0115 6.3: the server's own caps in its stream features (the header carries `from`).
-    ctx.hooks.on("stream-features", ({ features }) => {
-      features.push(capsElement(SERVER_CAPS_NODE, { identities: [ctx.identity], features: [...ctx.features.host], forms: [] }));
+    // XEP-0115 6.3: the server's own caps in its stream features, client and server
+    // streams alike (the header carries `from`); a remote server reads urn:xmpp:rsf:0 there.
+    const ownCaps = (features: string[]) => capsElement(SERVER_CAPS_NODE, { identities: [ctx.identity], features, forms: [] });
+    ctx.hooks.on("stream-features", ({ features }) => void features.push(ownCaps([...ctx.features.host])));
+    ctx.hooks.on("s2s-stream-features", ({ features }) => {
+      if (ctx.faults.has("rsf.no-s2s-caps")) return;
+      const stale = ctx.faults.has("rsf.s2s-caps-stale-ver");
+      features.push(ownCaps([...ctx.features.host].filter((f) => !stale || f !== NS.rsf)));
     });
     /** Verified answers by hash and ver: the only cache shared by all JIDs. */
     const verified = new Map<string, ReadonlySet<string>>();

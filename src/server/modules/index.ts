@@ -14,9 +14,10 @@ import presence from "./presence.js";
 import pubsub from "./pubsub/index.js";
 import register from "./register.js";
 import roster from "./roster.js";
+import rsf from "./rsf.js";
 import sm from "./sm/index.js";
 
-export const MODULES: readonly ServerModule[] = [disco, ping, roster, register, legacySession, sm, csi, presence, caps, pubsub, pam, adminCommands];
+export const MODULES: readonly ServerModule[] = [disco, ping, roster, register, legacySession, sm, csi, presence, caps, pubsub, rsf, pam, adminCommands];
 
 /** Every fault switch, by name, with the rules it breaks: the core's and each module's. */
 export const FAULTS: Readonly<Record<string, FaultSpec>> = Object.assign({ ...CORE_FAULTS, ...S2S_FAULTS }, ...MODULES.map((m) => m.faults));

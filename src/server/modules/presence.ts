@@ -1,6 +1,8 @@
 // RFC 6121 presence: broadcast to subscribers and the account's other resources,
 // probes on initial presence, directed presence, unavailable on session end, and
-// the four subscription stanzas updating both rosters (through the core's rosters).
+// the four subscription stanzas updating both rosters (through the core's rosters);
+// with a contact at another server, this server keeps its own user's side and the
+// stanzas travel over S2S.
 // Other modules learn of availability from `presence-available` and
 // `presence-unavailable` (caps reads the client's <c/>, PEP sends last items).
 import clone from "ltx/lib/clone.js";
@@ -97,6 +99,7 @@ function presenceFromClient(ctx: ServerContext, session: Session, el: Element): 
 
 /** Presence routed to a local account (the router checked it exists). */
 function presenceToAccount(ctx: ServerContext, el: Element, to: Jid): void {
+  if (SUBSCRIPTION_TYPES.has(el.attrs.type ?? "")) return fromRemoteContact(ctx, el, to);
   if (to.resource) {
     const s = ctx.sessions.get(to.full);
     if (s) ctx.sessions.deliver(s, el);
@@ -132,7 +135,13 @@ function announce(ctx: ServerContext, session: Session, el: Element, reflect: bo
   out.attrs.from = session.jid.full;
   delete out.attrs.to;
   for (const item of ctx.rosters.items(session.jid.local).values()) {
-    if (hasFrom(item) && localContact(ctx, item.jid)) toAvailable(ctx, out, item.jid);
+    if (!hasFrom(item)) continue;
+    if (localContact(ctx, item.jid)) toAvailable(ctx, out, item.jid);
+    else if (remote(ctx, item.jid)) {
+      const copy = clone(out);
+      copy.attrs.to = item.jid;
+      route(ctx, copy);
+    }
   }
   toAvailable(ctx, out, session.jid.bare, reflect ? undefined : session);
   if (out.attrs.type === "unavailable") {
@@ -180,7 +189,7 @@ function sendSubscription(ctx: ServerContext, from: Jid, contact: string, type: 
   const contactUser = localContact(ctx, contact);
   const stanza = xml("presence", { type, from: userBare, to: contact }, ...(original?.children ?? []).filter((c) => typeof c !== "string").map((c) => clone(c)));
   if (!contactUser) {
-    if (original && parseJid(contact)?.domain !== ctx.config.domain) route(ctx, stanza);
+    if (remote(ctx, contact)) toRemoteContact(ctx, from, contact, type, stanza);
     return;
   }
   const pending = ctx.store.pendingIn(user);
@@ -246,4 +255,87 @@ function sendSubscription(ctx: ServerContext, from: Jid, contact: string, type: 
       if (s.presence) toAvailable(ctx, xml("presence", { type: "unavailable", from: s.jid.full }), userBare);
     }
   }
+}
+
+/** A JID at another server (or a component): its roster is kept there. */
+function remote(ctx: ServerContext, jid: string): boolean {
+  const domain = parseJid(jid)?.domain;
+  return domain !== undefined && domain !== ctx.config.domain;
+}
+
+/**
+ * The user's side of a subscription stanza to a contact at another server (RFC 6121 3):
+ * the user's roster item changes, the stanza goes out, and the contact's server keeps
+ * the contact's side. An approval nobody asked for is not sent.
+ */
+function toRemoteContact(ctx: ServerContext, from: Jid, contact: string, type: SubscriptionType, stanza: Element): void {
+  const pending = ctx.store.pendingIn(from.local);
+  switch (type) {
+    case "subscribe":
+      ctx.rosters.update(from.local, contact, (i) => (i.ask = !hasTo(i)));
+      break;
+    case "subscribed":
+      if (!pending.delete(contact)) return;
+      ctx.rosters.update(from.local, contact, (i) => (i.subscription = hasTo(i) ? "both" : "from"));
+      break;
+    case "unsubscribe":
+      ctx.rosters.update(from.local, contact, (i) => {
+        i.subscription = hasFrom(i) ? "from" : "none";
+        i.ask = false;
+      }, false);
+      break;
+    case "unsubscribed":
+      pending.delete(contact);
+      ctx.rosters.update(from.local, contact, (i) => (i.subscription = hasTo(i) ? "to" : "none"), false);
+      break;
+  }
+  route(ctx, stanza);
+  // The new subscriber sees the user's resources (RFC 6121 3.1.5), a cancelled one sees them leave.
+  if (type !== "subscribed" && type !== "unsubscribed") return;
+  for (const s of ctx.sessions.of(from.bare)) {
+    if (!s.presence) continue;
+    const p = type === "subscribed" ? clone(s.presence) : xml("presence", { type: "unavailable" });
+    Object.assign(p.attrs, { from: s.jid.full, to: contact });
+    route(ctx, p);
+  }
+}
+
+/**
+ * A subscription stanza from a contact at another server to a local account: the
+ * account's side (RFC 6121 3). A request already approved is answered here (3.1.3);
+ * an approval or a cancellation the account's roster gives no reason for is dropped.
+ */
+function fromRemoteContact(ctx: ServerContext, el: Element, to: Jid): void {
+  const contact = parseJid(el.attrs.from ?? "")?.bare;
+  if (!contact || !remote(ctx, contact)) return;
+  const item = ctx.rosters.items(to.local).get(contact);
+  const type = el.attrs.type as SubscriptionType;
+  switch (type) {
+    case "subscribe":
+      if (item && hasFrom(item)) return void route(ctx, xml("presence", { type: "subscribed", from: to.bare, to: contact }));
+      ctx.store.pendingIn(to.local).add(contact);
+      break;
+    case "subscribed":
+      if (!item?.ask) return;
+      ctx.rosters.update(to.local, contact, (i) => {
+        i.subscription = hasFrom(i) ? "both" : "to";
+        i.ask = false;
+      });
+      break;
+    case "unsubscribe":
+      ctx.store.pendingIn(to.local).delete(contact);
+      if (!item || !hasFrom(item)) return;
+      ctx.rosters.update(to.local, contact, (i) => (i.subscription = hasTo(i) ? "to" : "none"));
+      break;
+    case "unsubscribed":
+      if (!item || (!hasTo(item) && !item.ask)) return;
+      ctx.rosters.update(to.local, contact, (i) => {
+        i.subscription = hasFrom(i) ? "from" : "none";
+        i.ask = false;
+      });
+      break;
+  }
+  const stanza = clone(el);
+  Object.assign(stanza.attrs, { from: contact, to: to.bare });
+  toAvailable(ctx, stanza, to.bare, undefined, true);
 }

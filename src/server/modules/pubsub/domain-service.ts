@@ -15,6 +15,7 @@ import { authorizationForm, readAuthorization } from "./events.js";
 import { discoItemsReply, nodeInfo, pubsubRequest, serviceFeatures } from "./requests.js";
 import { PubsubService, type Outbox, type Recipient, type ServiceHost } from "./service.js";
 import type { PubsubNode } from "./node.js";
+import { filtersRemotely } from "./remote-filtering.js";
 
 export class DomainPubsub implements ServiceHost {
   readonly jid: string;
@@ -48,7 +49,15 @@ export class DomainPubsub implements ServiceHost {
   }
 
   recipients(node: PubsubNode, pending: boolean): Recipient[] {
-    return [...node.subscriptions.values()].filter((s) => s.state === "subscribed" || pending).map((s) => ({ jid: s.jid }));
+    return this.subscribers(node, pending).map((jid) => ({ jid }));
+  }
+
+  subscribers(node: PubsubNode, pending: boolean): string[] {
+    return [...node.subscriptions.values()].filter((s) => s.state === "subscribed" || pending).map((s) => s.jid);
+  }
+
+  filtersRemotely(jid: string): boolean {
+    return filtersRemotely(this.ctx, jid);
   }
 
   send(out: Outbox): void {

@@ -39,6 +39,10 @@ export default defineModule({
     "pubsub.pep-last-item-on-every-presence": { rules: ["PEP-06"], description: "sends the last items again on every available presence, not only the initial one" },
     "pubsub.pep-open-by-default": { rules: ["PEP-07", "PS-03"], description: "creates PEP nodes with the open access model instead of presence" },
     "pubsub.keep-subscription-without-access": { rules: ["PEP-07", "PS-08"], description: "keeps a subscription to a presence or roster node after its subscriber lost access" },
+    // XEP-0351 as a sender (service.ts, remote-filtering.ts).
+    "rsf.sender-respects-notify-settings": { rules: ["RSF-03"], description: "holds back from a server that filters the events the node's notify_retract, notify_delete, notify_config and notify_sub switch off" },
+    "rsf.sender-bcc-model": { rules: ["RSF-04"], description: "sends one notification per filtering server, to its domain with the users as XEP-0033 bcc addresses, as the withdrawn 0.0.1 draft did, instead of one per user to its bare JID" },
+    "rsf.sub-event-to-all": { rules: ["RSF-03"], description: "sends subscription events to every user at a filtering server, not only to the node's owners and the affected subscriber" },
     // XEP-0496 relationships and XEP-0499 extended discovery (relationships.ts, ext-disco.ts, requests.ts).
     "extdisco.rel-no-feature": { rules: ["REL-01"], description: "leaves urn:xmpp:pubsub-relationships:0 out of the services' disco#info" },
     "extdisco.rel-not-in-config": { rules: ["REL-02"], description: "keeps parent and link but leaves them out of the configuration form the owner reads" },

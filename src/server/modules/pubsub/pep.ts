@@ -16,6 +16,7 @@ import type { Session } from "../../session.js";
 import type { RosterItem } from "../../store.js";
 import { defaultConfig } from "./config.js";
 import type { PubsubNode } from "./node.js";
+import { filtersRemotely } from "./remote-filtering.js";
 import { PubsubService, type Outbox, type Recipient, type ServiceHost } from "./service.js";
 
 /**
@@ -191,9 +192,7 @@ class PepHost implements ServiceHost {
     const add = (jid: string, replyTo: boolean) => {
       if (!out.has(jid)) out.set(jid, { jid, replyTo });
     };
-    const service = this.pep.service(this.jid);
-    const contacts = this.pep.contacts(this.jid).filter((c) => this.pep.autoSubscribed(this.jid, c) && !service.refusal(node, c));
-    for (const bare of [this.jid, ...contacts]) {
+    for (const bare of [this.jid, ...this.autoSubscribers(node)]) {
       const sessions = this.pep.interested(bare, node.name);
       for (const s of sessions) {
         add(s.jid.full, true);
@@ -214,6 +213,22 @@ class PepHost implements ServiceHost {
       }
     }
     return [...out.values()];
+  }
+
+  /** The owner, its contacts auto-subscribed to this node (access applied), and explicit subscribers. */
+  subscribers(node: PubsubNode, pending: boolean): string[] {
+    const explicit = [...node.subscriptions.values()].filter((s) => s.state === "subscribed" || pending).map((s) => s.jid);
+    return [this.jid, ...this.autoSubscribers(node), ...explicit];
+  }
+
+  /** Contacts with a presence subscription to the owner that the node's access model lets in (XEP-0163 4.1). */
+  private autoSubscribers(node: PubsubNode): string[] {
+    const service = this.pep.service(this.jid);
+    return this.pep.contacts(this.jid).filter((c) => this.pep.autoSubscribed(this.jid, c) && !service.refusal(node, c));
+  }
+
+  filtersRemotely(jid: string): boolean {
+    return filtersRemotely(this.ctx, jid);
   }
 }
 

@@ -5,10 +5,13 @@
 // may create nodes, what a node defaults to, which rosters the presence and roster
 // models read and who receives a node's notifications. Operations throw PubsubError
 // and put the messages they cause in an outbox, which the caller sends after its reply.
+// A subscriber whose server filters notifications itself (XEP-0351) gets every event at
+// its bare JID whatever the node's notify_* options say; everyone else, as XEP-0060 says.
 import clone from "ltx/lib/clone.js";
 import { newId } from "../../../xmpp/builders.js";
-import { childElements, type Element } from "../../../xmpp/element.js";
+import { childElements, xml, type Element } from "../../../xmpp/element.js";
 import { findForm, formBoolean } from "../../../xmpp/forms.js";
+import { NS } from "../../../xmpp/ns.js";
 import type { PubsubErrorCondition } from "../../../xmpp/pubsub.js";
 import { parseJid, type Jid } from "../../jid.js";
 import { hasFrom } from "../../rosters.js";
@@ -54,6 +57,10 @@ export interface ServiceHost {
   rosterItem(owner: string, contact: string): RosterItem | undefined;
   /** Who receives this node's notifications; `pending` adds pending subscribers (a deletion). */
   recipients(node: PubsubNode, pending: boolean): Recipient[];
+  /** Every JID subscribed to the node, explicitly (pending ones too with `pending`) or, for PEP, through presence. */
+  subscribers(node: PubsubNode, pending: boolean): string[];
+  /** XEP-0351: whether `jid` is a user whose server filters notifications itself. */
+  filtersRemotely(jid: string): boolean;
 }
 
 const err = (type: PubsubError["type"], condition: PubsubError["condition"], app?: PubsubErrorCondition, feature?: string) => new PubsubError(type, condition, app, feature);
@@ -176,9 +183,8 @@ export class PubsubService {
     this.place(node, next, form);
     node.trim();
     this.recheck(out, node);
-    if (next.notifyConfig && !this.host.has("pubsub.no-config-notify")) {
-      this.broadcast(out, node, configurationEvent(node.name, next.deliverPayloads ? configForm(next, "result") : undefined));
-    }
+    const classic = next.notifyConfig && !this.host.has("pubsub.no-config-notify");
+    this.broadcast(out, node, configurationEvent(node.name, next.deliverPayloads ? configForm(next, "result") : undefined), { classic });
   }
 
   delete(out: Outbox, requester: Jid, name: string | undefined): void {
@@ -194,7 +200,8 @@ export class PubsubService {
   private remove(out: Outbox, node: PubsubNode, cascaded = false): void {
     if (this.nodes.get(node.name) !== node) return;
     const silent = cascaded && this.host.has("extdisco.rel-cascade-silent");
-    if (node.config.notifyDelete && !silent && !this.host.has("pubsub.no-delete-notify")) this.broadcast(out, node, deleteEvent(node.name), { pending: true });
+    const classic = node.config.notifyDelete && !silent && !this.host.has("pubsub.no-delete-notify");
+    this.broadcast(out, node, deleteEvent(node.name), { pending: true, classic });
     this.nodes.delete(node.name);
     for (const dependent of dependents(this.nodes, this.faults, node)) this.remove(out, dependent, true);
   }
@@ -204,10 +211,10 @@ export class PubsubService {
     if (!node.config.persistItems) throw err("cancel", "feature-not-implemented", "unsupported", "persistent-items");
     const ids = [...node.items.keys()];
     node.items.clear();
-    if (!node.config.notifyRetract) return;
+    const classic = node.config.notifyRetract;
     // One <purge/> per subscriber, never a retraction per item (XEP-0060 8.5).
-    if (this.host.has("pubsub.purge-as-retracts")) for (const id of ids) this.broadcast(out, node, retractEvent(node.name, [id]));
-    else this.broadcast(out, node, purgeEvent(node.name));
+    if (this.host.has("pubsub.purge-as-retracts")) for (const id of ids) this.broadcast(out, node, retractEvent(node.name, [id]), { classic });
+    else this.broadcast(out, node, purgeEvent(node.name), { classic });
   }
 
   /** Publishes one item (or creates the node first, with the preconditions as its configuration); returns its id. */
@@ -258,7 +265,7 @@ export class PubsubService {
     if (!item) throw notFound();
     node.items.delete(id);
     // notify='true' or '1' MUST notify (XEP-0060 7.2.2.1); notify_retract asks for it on every retraction.
-    if (formBoolean(notify) === true || node.config.notifyRetract) this.broadcast(out, node, retractEvent(node.name, [id]));
+    this.broadcast(out, node, retractEvent(node.name, [id]), { classic: formBoolean(notify) === true || node.config.notifyRetract });
   }
 
   /** Items for a requester allowed to read them, the most recent `max` (XEP-0060 6.5.7), or those named. */
@@ -450,12 +457,39 @@ export class PubsubService {
     this.lastItemTo(out, node, sub.jid);
   }
 
-  /** One notification per recipient, each with an id of its own (XEP-0060 12.3, PS-10). */
-  private broadcast(out: Outbox, node: PubsubNode, event: Element, opts: { pending?: boolean; publisher?: string } = {}): void {
+  /**
+   * One notification per recipient, each with an id of its own (XEP-0060 12.3, PS-10):
+   * to the classic recipients when the node's options ask for this event (`classic`,
+   * default true), and in any case to every user whose server filters (RSF-03).
+   */
+  private broadcast(out: Outbox, node: PubsubNode, event: Element, opts: { pending?: boolean; publisher?: string; classic?: boolean } = {}): void {
     if (!node.config.deliverNotifications) return;
     const from = this.host.notificationFrom(opts.publisher);
-    for (const r of this.host.recipients(node, opts.pending ?? false)) {
-      out.push(eventMessage(from, r.jid, this.notificationId(node), clone(event), ...(r.replyTo && opts.publisher ? [replyTo(opts.publisher)] : [])));
+    const classic = opts.classic ?? true;
+    const pending = opts.pending ?? false;
+    if (classic) {
+      for (const r of this.host.recipients(node, pending)) {
+        if (this.host.filtersRemotely(r.jid)) continue;
+        out.push(eventMessage(from, r.jid, this.notificationId(node), clone(event), ...(r.replyTo && opts.publisher ? [replyTo(opts.publisher)] : [])));
+      }
+    }
+    if (classic || !this.host.has("rsf.sender-respects-notify-settings")) this.filtered(out, node, from, event, this.filteringUsers(node, pending));
+  }
+
+  /** RSF-04: the bare JID of each subscribed user whose server filters, once. */
+  private filteringUsers(node: PubsubNode, pending: boolean): string[] {
+    return [...new Set(this.host.subscribers(node, pending).filter((j) => this.host.filtersRemotely(j)).map(bareOf))];
+  }
+
+  /** One message per user, to its bare JID (RSF-04), not the withdrawn XEP-0033 bcc to its server. */
+  private filtered(out: Outbox, node: PubsubNode, from: string, event: Element, users: string[]): void {
+    if (!this.host.has("rsf.sender-bcc-model")) {
+      for (const user of users) out.push(eventMessage(from, user, this.notificationId(node), clone(event)));
+      return;
+    }
+    for (const domain of new Set(users.map((u) => parseJid(u)!.domain))) {
+      const bcc = users.filter((u) => parseJid(u)!.domain === domain).map((jid) => xml("address", { type: "bcc", jid }));
+      out.push(eventMessage(from, domain, this.notificationId(node), clone(event), xml("addresses", { xmlns: NS.addresses }, ...bcc)));
     }
   }
 
@@ -469,10 +503,22 @@ export class PubsubService {
     out.push(eventMessage(this.host.jid, sub.jid, this.notificationId(node), subscriptionEvent(node.name, sub, state)));
   }
 
-  /** notify_sub: owners hear of subscriptions and unsubscriptions. */
+  /**
+   * notify_sub: owners hear of subscriptions and unsubscriptions; an owner whose server
+   * filters hears of them anyway (RSF-03). Nobody else does, whatever their server: a
+   * subscription is the owner's and the subscriber's business (XEP-0351's privacy note).
+   */
   private tellOwners(out: Outbox, node: PubsubNode, sub: Subscription, state: "subscribed" | "none"): void {
-    if (!node.config.notifySub) return;
-    for (const owner of node.owners()) out.push(eventMessage(this.host.jid, owner, this.notificationId(node), subscriptionEvent(node.name, sub, state)));
+    const event = () => subscriptionEvent(node.name, sub, state);
+    for (const owner of node.owners()) {
+      const filtering = this.host.filtersRemotely(owner);
+      if (node.config.notifySub || (filtering && !this.host.has("rsf.sender-respects-notify-settings"))) {
+        out.push(eventMessage(this.host.jid, owner, this.notificationId(node), event()));
+      }
+    }
+    if (!this.host.has("rsf.sub-event-to-all")) return;
+    const others = this.filteringUsers(node, false).filter((u) => !node.owners().includes(u) && u !== bareOf(sub.jid));
+    this.filtered(out, node, this.host.jid, event(), others);
   }
 }
 

@@ -1,5 +1,6 @@
-// Self-signed certificate made at start-up (EC P-256: tens of milliseconds, where
-// RSA key generation would cost far more).
+// Self-signed certificate made at start-up, by the reference server and by the harness's
+// S2S peer for STARTTLS (EC P-256: tens of milliseconds, where RSA key generation would
+// cost far more).
 import { generate } from "selfsigned";
 
 export interface Certificate {
