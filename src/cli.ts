@@ -107,7 +107,9 @@ await yargs(hideBin(process.argv))
         .option("fault", { type: "string", array: true, default: [] as string[], describe: "turn on a named fault in the embedded server (repeatable; not with --target; see list --faults)" })
         .option("only-tags", { type: "string", array: true, default: [] as string[], describe: "play only scripts with one of these tags (repeatable or comma-separated; `word` also matches `word: value`)" })
         .option("skip-tags", { type: "string", array: true, default: [] as string[], describe: "leave out scripts with one of these tags (repeatable or comma-separated)" })
+        .option("component", { type: "string", describe: "with --target: attach as this XEP-0114 component NAME:SECRET@[HOST:]PORT to play a script's [Component] actor, whose JID becomes NAME (embedded: the server is given each script's components)" })
         .option("timeout", { type: "number", default: 5000, describe: "wait for each stanza a script expects, and for the answer to the ping that proves `receives: nothing`, in ms" })
+        .option("max-wait", { type: "number", default: 10, describe: "longest resumption window `waits out the resumption window` waits, in seconds; a script meeting a longer one is skipped" })
         .option("reports", { type: "string", default: "reports", describe: "directory for junit.xml, results.json and summary.md" }),
     (argv) => exitWith(() => scriptCommand(argv as unknown as ScriptArgs)),
   )

@@ -68,7 +68,7 @@ describe("script grammar: declarations", () => {
 
   it("takes the resource from `resource` or from a full JID in `jid`", () => {
     const s = parse("[Client] A\n\tjid: a@localhost/balcony\n\tpassword: pw\n[Client] B\n\tjid: b@localhost\n\tpassword: pw\n\tresource: phone\n");
-    expect(s.actors.map((a) => [a.jid, a.resource])).to.deep.equal([["a@localhost", "balcony"], ["b@localhost", "phone"]]);
+    expect(s.actors.map((a) => [a.jid, a.kind === "client" ? a.resource : undefined])).to.deep.equal([["a@localhost", "balcony"], ["b@localhost", "phone"]]);
   });
 
   it("reads connect_host and connect_port, and the custom_host/custom_port spelling", () => {
@@ -90,7 +90,7 @@ describe("script grammar: declarations", () => {
     refused("[Room] A\n", 1, /unknown actor type \[Room\]/);
     refused(`${CLIENTS}[Client] Romeo\n\tjid: r@localhost\n\tpassword: pw\n`, 8, /declared twice/);
     refused("[Client] A\n\tjid: a@localhost\n\tpassword: pw\n[Client] B\n\tjid: b@example.org\n\tpassword: pw\n", 5, /not in localhost.*one server/);
-    refused("# T\n", 1, /no actors/);
+    refused("# T\n", 1, /no clients/);
   });
 });
 
@@ -139,7 +139,8 @@ describe("script grammar: actions", () => {
 
   it("refuses an unknown actor, an unknown line, stray text and an empty block", () => {
     refused(`${CLIENTS}-----\nNurse connects\n`, 9, /unknown actor 'Nurse' \(declared: Romeo, Juliet\)/);
-    refused(`${CLIENTS}-----\nRomeo waits\n`, 9, /expected a declaration/);
+    refused(`${CLIENTS}-----\nthe curtain falls\n`, 9, /expected a declaration/);
+    refused(`${CLIENTS}-----\nRomeo waits\n`, 9, /'waits': unknown action of Romeo/);
     refused(`${CLIENTS}-----\nRomeo connects: now\n`, 9, /takes nothing after it/);
     refused(`${CLIENTS}-----\nRomeo sends:\nRomeo connects\n`, 9, /needs an indented XML block/);
     refused(`${CLIENTS}-----\nRomeo connects\n\t<presence/>\n`, 10, /indented line outside/);
@@ -173,8 +174,9 @@ describe("script grammar: XML blocks", () => {
     refused(`${CLIENTS}-----\nRomeo sends:\n\t<presence/>\n\tstray\n`, 11, /text outside any element/);
   });
 
-  it("expects only stanzas", () => {
-    refused(`${CLIENTS}-----\nRomeo receives:\n\t<r xmlns='urn:xmpp:sm:3'/>\n`, 10, /<r> is not a stanza/);
+  it("expects only stanzas (and, as extensions, Stream Management elements and stream errors)", () => {
+    refused(`${CLIENTS}-----\nRomeo receives:\n\t<query xmlns='jabber:iq:roster'/>\n`, 10, /<query> is neither a stanza/);
+    refused(`${CLIENTS}-----\nRomeo receives:\n\t<message xmlns='urn:example'/>\n`, 10, /<message> is neither a stanza/);
   });
 
   it("refuses scansion attributes other than strict='true|false'", () => {
@@ -201,5 +203,86 @@ describe("script grammar: variables and special values", () => {
     expect(actions("Romeo receives:\n\t<iq id='{scansion:any}'><x xmlns='urn:x' a='{scansion:capture:first}'/></iq>\n")).to.have.length(1);
     refused(`${CLIENTS}-----\nRomeo receives:\n\t<iq id='{scansion:whatever}'/>\n`, 10, /unknown special value/);
     refused(`${CLIENTS}-----\nRomeo receives:\n\t<iq id='x-{scansion:any}'/>\n`, 10, /must be the whole value/);
+  });
+});
+
+const COMPONENT = "[Component] Service\n\tjid: pubsub.localhost\n\tsecret: s3cret\n";
+const PHONE = "[Client] Romeo's phone\n\tjid: romeo@localhost\n\tpassword: pw\n";
+
+/** The two clients, Romeo's phone, the component, and `body` as the actions. */
+function extended(body: string): Action[] {
+  return parse(`# T\n${CLIENTS}${PHONE}${COMPONENT}-----\n${body}`).actions;
+}
+
+// Lines of extended(): the separator is line 15, the first action line 16.
+describe("script grammar: extensions", () => {
+  it("declares [Component] NAME with a domain jid and its secret (or password, as jasca spells it)", () => {
+    const s = parse(`${CLIENTS}${COMPONENT}[Component] Other\n\tjid: other.localhost\n\tpassword: pw\n\tconnect_port: 5347\n`);
+    expect(s.actors[2]).to.deep.equal({ kind: "component", name: "Service", line: 8, jid: "pubsub.localhost", secret: "s3cret" });
+    expect(s.actors[3]).to.deep.include({ kind: "component", secret: "pw", connectPort: 5347 });
+  });
+
+  it("refuses a component without a secret, with a JID that is not a domain, or alone", () => {
+    refused(`${CLIENTS}[Component] S\n\tjid: pubsub.localhost\n`, 8, /has no secret/);
+    refused(`${CLIENTS}[Component] S\n\tjid: a@pubsub.localhost\n\tsecret: s\n`, 9, /a component's JID is a domain/);
+    refused(COMPONENT, 1, /no clients/);
+  });
+
+  it("lets a component connect, send, receive and disconnect, but not use Stream Management", () => {
+    const a = extended("Service connects\nService sends:\n\t<message from='pubsub.localhost' to=\"${Romeo's JID}\"/>\nService receives:\n\t<iq type='set'/>\nService disconnects\n");
+    expect(a.map((x) => x.kind)).to.deep.equal(["connects", "sends", "receives", "disconnects"]);
+    refused(`# T\n${CLIENTS}${COMPONENT}-----\nService is killed\n`, 13, /Service is a \[Component\]/);
+  });
+
+  it("reads `NAME is killed` and `NAME acks`", () => {
+    expect(extended("Romeo is killed\nRomeo acks\n").map((x) => [x.kind, x.actor, x.line])).to.deep.equal([
+      ["killed", "Romeo", 16],
+      ["acks", "Romeo", 17],
+    ]);
+  });
+
+  it("reads `NAME enables stream management`, with or without the window it asks for", () => {
+    expect(extended("Romeo enables stream management\nJuliet enables stream management with max 2\n")).to.deep.equal([
+      { kind: "enables-sm", actor: "Romeo", line: 16 },
+      { kind: "enables-sm", actor: "Juliet", line: 17, max: 2 },
+    ]);
+    refused(`# T\n${CLIENTS}-----\nRomeo enables stream management with max 0\n`, 10, /above 0/);
+    refused(`# T\n${CLIENTS}-----\nRomeo enables stream management with max two\n`, 10, /unknown action of Romeo/);
+  });
+
+  it("reads `NAME resumes` and `NAME resumes OTHER's session` for another resource of the same account", () => {
+    const a = extended("Romeo resumes\nRomeo's phone resumes Romeo's session\n");
+    expect(a).to.deep.equal([
+      { kind: "resumes", actor: "Romeo", line: 16, session: "Romeo" },
+      { kind: "resumes", actor: "Romeo's phone", line: 17, session: "Romeo" },
+    ]);
+    refused(`# T\n${CLIENTS}-----\nJuliet resumes Romeo's session\n`, 10, /a session is resumed by its own account/);
+    refused(`# T\n${CLIENTS}-----\nJuliet resumes Nurse's session\n`, 10, /unknown actor 'Nurse'/);
+  });
+
+  it("takes the longest declared name a line starts with: `Romeo's phone` is not Romeo", () => {
+    expect(extended("Romeo's phone acks\n")[0]).to.deep.include({ actor: "Romeo's phone" });
+  });
+
+  it("reads `NAME waits out the resumption window` only after the account asked for one", () => {
+    const a = extended("Romeo enables stream management with max 1\nRomeo is killed\nRomeo's phone waits out the resumption window\n");
+    expect(a[2]).to.deep.equal({ kind: "waits-window", actor: "Romeo's phone", line: 18 });
+    refused(`# T\n${CLIENTS}-----\nRomeo enables stream management\nRomeo waits out the resumption window\n`, 11, /a window nobody asked for/);
+  });
+
+  it("expects <r/>, <a/> and other Stream Management elements, and <stream:error/> with the stream prefix bound", () => {
+    const a = extended("Romeo receives:\n\t<r xmlns='urn:xmpp:sm:3'/>\n\t<a xmlns='urn:xmpp:sm:3' h='2'/>\n\t<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>\n");
+    const els = (a[0] as { elements: import("../src/xmpp/element.js").Element[] }).elements;
+    expect(els.map((e) => [e.getName(), e.getNS()])).to.deep.equal([
+      ["r", "urn:xmpp:sm:3"],
+      ["a", "urn:xmpp:sm:3"],
+      ["error", "http://etherx.jabber.org/streams"],
+    ]);
+  });
+
+  it("reads `needs:` on a client: features its account must advertise, or the script is skipped", () => {
+    const s = parse("[Client] A\n\tjid: a@localhost\n\tpassword: pw\n\tneeds: urn:xmpp:pam:0, urn:example:x\n");
+    expect(s.actors[0]).to.deep.include({ needs: ["urn:xmpp:pam:0", "urn:example:x"] });
+    expect(parse(CLIENTS).actors[0]).to.deep.include({ needs: [] });
   });
 });

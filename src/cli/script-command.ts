@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { AdminAccounts, GivenAccounts, RegisteringAccounts } from "../harness/accounts.js";
 import { TestClient } from "../harness/client.js";
+import type { ComponentProfile } from "../harness/component.js";
 import type { Account, TargetProfile } from "../harness/target.js";
 import { Transcript } from "../harness/transcript.js";
 import { UsageError } from "../runner/errors.js";
@@ -14,17 +15,20 @@ import { restore, snapshot, type AccountState } from "../scripts/cleanup.js";
 import { parseScript } from "../scripts/parse.js";
 import { play } from "../scripts/play.js";
 import { describeTarget, progressLine, writeScriptReports, type ScriptResult, type ScriptTarget } from "../scripts/report.js";
-import { domainOf, scriptAccounts, tagText, type ClientDecl, type Script } from "../scripts/script.js";
+import { JidMap } from "../scripts/jid-map.js";
+import { componentsOf, scriptAccounts, scriptDomain, tagText, type ClientDecl, type ComponentDecl, type Script } from "../scripts/script.js";
 import { scriptFiles, tagVerdict, type TagFilters } from "../scripts/select.js";
 import { startServer } from "../server/index.js";
-import { checkFaults, parseAccount, positiveInt, readCa, splitList } from "./args.js";
+import { checkFaults, parseAccount, parseComponent, positiveInt, readCa, splitList } from "./args.js";
 import { adminAccount, externalTarget, type TargetArgs } from "./target-args.js";
 
 export interface ScriptArgs extends TargetArgs {
   paths: string[];
   target?: string;
   account: string[];
+  component?: string;
   timeout: number;
+  maxWait: number;
   reports: string;
   onlyTags: string[];
   skipTags: string[];
@@ -36,20 +40,29 @@ interface Stage {
   casting: Casting;
   /** A real target keeps state between scripts, so each script leaves its accounts as it found them. */
   cleanup: boolean;
-  /** Where an actor connects; a real target honours the script's connect_host and connect_port. */
+  /** Where a client connects; a real target honours the script's connect_host and connect_port. */
   targetOf(decl: ClientDecl): TargetProfile;
+  /** Where and as what each component of the script attaches. */
+  componentOf(decl: ComponentDecl): ComponentProfile;
+  /** The script's components that attach as another JID (a target's --component). */
+  componentJids: ReadonlyMap<string, string>;
 }
 
 interface Venue {
   summary: ScriptTarget;
-  /** The stage for one script, and what ends it. */
-  stage(script: Script): Promise<{ stage: Stage; stop(): Promise<void> }>;
+  /** The stage for one script, and what ends it; or why the script cannot be played there. */
+  stage(script: Script): Promise<{ stage: Stage; stop(): Promise<void> } | { skip: string }>;
+}
+
+interface Timing {
+  timeoutMs: number;
+  maxWaitMs: number;
 }
 
 /** Returns the exit code: 1 when a script failed, else 0. */
 export async function scriptCommand(args: ScriptArgs): Promise<number> {
   const accounts = args.account.map((a) => parseAccount(a, "--account"));
-  const timeoutMs = positiveInt("--timeout", args.timeout);
+  const timing: Timing = { timeoutMs: positiveInt("--timeout", args.timeout), maxWaitMs: positiveInt("--max-wait", args.maxWait) * 1000 };
   const filters: TagFilters = { only: splitList(args.onlyTags), skip: splitList(args.skipTags) };
   const scripts = scriptFiles(args.paths).map(readScript);
   for (const s of scripts) for (const w of s.warnings) console.log(`warning: ${w}`);
@@ -60,7 +73,7 @@ export async function scriptCommand(args: ScriptArgs): Promise<number> {
   for (const script of scripts) {
     const skip = tagVerdict(script.tags, filters);
     const base = { file: script.file, title: script.title, description: script.description, tags: script.tags.map(tagText) };
-    const result: ScriptResult = skip ? { ...base, status: "skipped", reason: skip, durationMs: 0 } : { ...base, ...(await perform(script, venue, timeoutMs)) };
+    const result: ScriptResult = skip ? { ...base, status: "skipped", reason: skip, durationMs: 0 } : { ...base, ...(await perform(script, venue, timing)) };
     results.push(result);
     console.log(progressLine(result));
   }
@@ -85,14 +98,16 @@ function readScript(file: string): Script {
 type Outcome = Pick<ScriptResult, "status" | "reason" | "durationMs" | "failure" | "transcript">;
 
 /** One script, from its accounts to its cleanup. */
-async function perform(script: Script, venue: Venue, timeoutMs: number): Promise<Outcome> {
+async function perform(script: Script, venue: Venue, timing: Timing): Promise<Outcome> {
   const started = Date.now();
-  const { stage, stop } = await venue.stage(script);
+  const staged = await venue.stage(script);
+  if ("skip" in staged) return { status: "skipped", reason: staged.skip, durationMs: 0 };
+  const { stage, stop } = staged;
   try {
-    const c = await cast(script, stage.target.domain, stage.casting);
+    const c = await cast(script, stage.target.domain, stage.casting, stage.componentJids);
     if ("skip" in c) return { status: "skipped", reason: c.skip, durationMs: Date.now() - started };
     try {
-      const outcome = await playCast(script, stage, c, timeoutMs);
+      const outcome = await playCast(script, stage, c, timing);
       return { ...outcome, durationMs: Date.now() - started };
     } finally {
       await c.release();
@@ -103,9 +118,9 @@ async function perform(script: Script, venue: Venue, timeoutMs: number): Promise
 }
 
 /** Notes the accounts' state, plays, and undoes what the script did (on a real target). */
-async function playCast(script: Script, stage: Stage, c: Cast, timeoutMs: number): Promise<Omit<Outcome, "durationMs">> {
+async function playCast(script: Script, stage: Stage, c: Cast, timing: Timing): Promise<Omit<Outcome, "durationMs">> {
   const transcript = new Transcript();
-  const session = { target: stage.target, transcript, timeoutMs };
+  const session = { target: stage.target, transcript, timeoutMs: timing.timeoutMs };
   const before = new Map<Account, AccountState>();
   for (const { account, fresh } of stage.cleanup ? c.accounts : []) {
     if (fresh) continue;
@@ -118,7 +133,7 @@ async function playCast(script: Script, stage: Stage, c: Cast, timeoutMs: number
       return { status: "failed", failure: { line: decl.line, action: `[Client] ${decl.name}`, message }, transcript: transcript.format() };
     }
   }
-  const played = await play(script, { targetOf: stage.targetOf, actors: c.actors, jids: c.jids, timeoutMs, transcript });
+  const played = await play(script, { targetOf: stage.targetOf, componentOf: stage.componentOf, actors: c.actors, jids: c.jids, ...timing, transcript });
   for (const { account, fresh } of stage.cleanup ? c.accounts : []) {
     const sent = played.sent.filter((s) => s.account === account).map((s) => s.el);
     await restore(session, account, sent, fresh ? undefined : before.get(account)).catch((err: unknown) => {
@@ -126,6 +141,7 @@ async function playCast(script: Script, stage: Stage, c: Cast, timeoutMs: number
       console.log(`warning: ${script.file}: could not undo what the script did as ${account.username}: ${(err as Error).message}`);
     });
   }
+  if (played.skip !== undefined) return { status: "skipped", reason: played.skip };
   return played.failure ? { status: "failed", failure: played.failure, transcript: transcript.format() } : { status: "passed" };
 }
 
@@ -141,23 +157,32 @@ function casting(args: ScriptArgs, target: TargetProfile, accounts: Account[]): 
 async function external(args: ScriptArgs, spec: string, accounts: Account[]): Promise<Venue> {
   const target = externalTarget(args, spec);
   const how = casting(args, target, accounts);
+  const component = args.component === undefined ? undefined : { ...parseComponent(args.component, target.host), serverDomain: target.domain };
   // Unreachable is a run-level error (exit 2), found before the first script rather than as every script's failure.
   const probe = await TestClient.connect(target, undefined, { until: "opened", label: "probe" });
   await probe.close();
-  const stage: Stage = {
-    target,
-    casting: how,
-    cleanup: true,
-    targetOf: (decl) => ({ ...target, ...(decl.connectHost ? { host: decl.connectHost } : {}), ...(decl.connectPort ? { port: decl.connectPort } : {}) }),
-  };
   return {
     summary: { embedded: false, host: target.host, port: target.port, domain: target.domain, tls: target.tls },
-    stage: async () => ({ stage, stop: async () => {} }),
+    stage: async (script) => {
+      const components = componentsOf(script);
+      if (components.length > 0 && !component) return { skip: `[Component] ${components[0]!.name} needs the target's component: pass --component NAME:SECRET@[HOST:]PORT` };
+      if (components.length > 1) return { skip: `${components.length} [Component] actors, and --component attaches as one` };
+      const stage: Stage = {
+        target,
+        casting: how,
+        cleanup: true,
+        targetOf: (decl) => ({ ...target, ...(decl.connectHost ? { host: decl.connectHost } : {}), ...(decl.connectPort ? { port: decl.connectPort } : {}) }),
+        componentOf: () => component!,
+        componentJids: new Map(components.map((d) => [d.jid, component!.domain])),
+      };
+      return { stage, stop: async () => {} };
+    },
   };
 }
 
 /** A fresh reference server per script, serving the script's domain (or --domain), so every script starts from nothing. */
 function embedded(args: ScriptArgs, accounts: Account[]): Venue {
+  if (args.component !== undefined) throw new UsageError("--component applies only to a --target; the embedded server is given each script's components");
   const admin = adminAccount(args);
   const faults = splitList(args.fault);
   checkFaults(faults);
@@ -170,10 +195,15 @@ function embedded(args: ScriptArgs, accounts: Account[]): Venue {
       const users = own
         ? scriptAccounts(script).map((a) => ({ username: a.jid.slice(0, a.jid.indexOf("@")), password: a.password }))
         : [...accounts, ...(admin ? [admin] : [])];
+      const domain = args.domain ?? scriptDomain(script);
+      // The script's components, moved with its domain (pubsub.localhost serves as pubsub.example.org).
+      const moved = new JidMap(scriptDomain(script), domain, new Map());
+      const components = componentsOf(script).map((d) => ({ decl: d, name: moved.rewrite(d.jid) }));
       const server = await startServer({
         host: "127.0.0.1",
         port: 0,
-        domain: args.domain ?? domainOf(script.actors[0]!.jid),
+        domain,
+        components: components.map((c) => ({ name: c.name, secret: c.decl.secret })),
         users,
         ...(admin ? { admins: [admin.username] } : {}),
         faults,
@@ -191,7 +221,14 @@ function embedded(args: ScriptArgs, accounts: Account[]): Venue {
         caPem: [server.certificatePem, ca].filter(Boolean).join("\n"),
       };
       // The server was made for this script: connect_host and connect_port point elsewhere.
-      const stage: Stage = { target, casting: casting(args, target, accounts), cleanup: false, targetOf: () => target };
+      const stage: Stage = {
+        target,
+        casting: casting(args, target, accounts),
+        cleanup: false,
+        targetOf: () => target,
+        componentOf: (decl) => ({ host: server.host, port: server.componentPort!, domain: moved.rewrite(decl.jid), secret: decl.secret, serverDomain: server.domain }),
+        componentJids: new Map(),
+      };
       return { stage, stop: () => server.stop() };
     },
   };

@@ -7,7 +7,7 @@ import type { AccountSource } from "../harness/accounts.js";
 import type { Account } from "../harness/target.js";
 import { JidMap } from "./jid-map.js";
 import type { ScriptActor } from "./play.js";
-import { domainOf, scriptAccounts, type Script } from "./script.js";
+import { clientsOf, scriptAccounts, scriptDomain, type Script } from "./script.js";
 
 export interface Cast {
   actors: ScriptActor[];
@@ -21,8 +21,11 @@ export interface Cast {
 /** Where accounts come from: the script's own, or a source (given, registered, admin-made). */
 export type Casting = { own: true } | { own: false; source: AccountSource; fresh: boolean };
 
-/** The cast, or why the script cannot be played (too few given accounts). */
-export async function cast(script: Script, targetDomain: string, casting: Casting): Promise<Cast | { skip: string }> {
+/**
+ * The cast, or why the script cannot be played (too few given accounts). `components`
+ * maps a component of the script to the one the run attaches as, when they differ.
+ */
+export async function cast(script: Script, targetDomain: string, casting: Casting, components: ReadonlyMap<string, string> = new Map()): Promise<Cast | { skip: string }> {
   const wanted = scriptAccounts(script);
   let accounts: Account[];
   if (casting.own) {
@@ -35,10 +38,10 @@ export async function cast(script: Script, targetDomain: string, casting: Castin
     accounts = await casting.source.take(wanted.length);
   }
   const playedBy = new Map(wanted.map((w, i) => [w.jid, accounts[i]!]));
-  const jids = new JidMap(domainOf(wanted[0]!.jid), targetDomain, new Map([...playedBy].map(([jid, a]) => [jid, `${a.username}@${targetDomain}`])));
+  const jids = new JidMap(scriptDomain(script), targetDomain, new Map([...playedBy].map(([jid, a]) => [jid, `${a.username}@${targetDomain}`])), components);
   const fresh = !casting.own && casting.fresh;
   return {
-    actors: script.actors.map((decl) => ({ decl, account: playedBy.get(decl.jid)! })),
+    actors: clientsOf(script).map((decl) => ({ decl, account: playedBy.get(decl.jid)! })),
     jids,
     accounts: accounts.map((account) => ({ account, fresh })),
     release: async () => {

@@ -1,7 +1,8 @@
 // Moves a script's JIDs onto the target: its actors' accounts onto the accounts the run
-// provides, and its domain (and subdomains: pubsub.localhost) onto the target's. A
-// script written for juliet@localhost then runs as alice@example.org, and a literal
-// `to='juliet@localhost'` in its XML follows.
+// provides, its components onto the component the run attaches as, and its domain (and
+// subdomains: pubsub.localhost) onto the target's. A script written for
+// juliet@localhost then runs as alice@example.org, and a literal `to='juliet@localhost'`
+// in its XML follows.
 
 const JID = /^(?:([^@/\s]+)@)?([^@/\s]+)(\/.*)?$/;
 
@@ -11,6 +12,8 @@ export class JidMap {
     private readonly targetDomain: string,
     /** Script bare JID to the bare JID it runs as. */
     private readonly accounts: ReadonlyMap<string, string>,
+    /** Script component JID to the component JID it runs as, where moving the domain is not enough. */
+    private readonly domains: ReadonlyMap<string, string> = new Map(),
   ) {}
 
   /** The bare JID a script's bare JID runs as. */
@@ -18,7 +21,7 @@ export class JidMap {
     return this.accounts.get(scriptBare) ?? this.rewrite(scriptBare);
   }
 
-  /** `value` moved to the target when it is a JID of the script's domain or a subdomain; anything else unchanged. */
+  /** `value` moved to the target when it is a JID of the script's domain, a subdomain or a component; anything else unchanged. */
   rewrite(value: string): string {
     const m = JID.exec(value);
     if (!m) return value;
@@ -29,7 +32,8 @@ export class JidMap {
       if (mapped) return mapped + resource;
     }
     let moved: string;
-    if (d === this.scriptDomain) moved = this.targetDomain;
+    if (this.domains.has(d)) moved = this.domains.get(d)!;
+    else if (d === this.scriptDomain) moved = this.targetDomain;
     else if (d.endsWith(`.${this.scriptDomain}`)) moved = d.slice(0, -this.scriptDomain.length) + this.targetDomain;
     else return value;
     return `${local === undefined ? "" : `${local}@`}${moved}${resource}`;

@@ -1,12 +1,13 @@
 // Reads a scansion (.scs) script: the header (title, description, tags), `[Client]`
-// declarations, and the actions with their XML blocks. Any mistake is a ScriptError
-// naming the file and line. The grammar, with an example of each rule, is in
-// docs/scripts.md.
+// declarations, and the actions with their XML blocks; and the extensions no scansion
+// file uses (`[Component]` actors, Stream Management actions, expected nonzas and
+// stream errors). Any mistake is a ScriptError naming the file and line. The grammar,
+// with an example of each rule, is in docs/scripts.md.
 import { basename, extname } from "node:path";
 import { UsageError } from "../runner/errors.js";
 import { isStanza, type Element } from "../xmpp/element.js";
-import { NS } from "../xmpp/ns.js";
-import { domainOf, type Action, type ClientDecl, type Script, type Tag } from "./script.js";
+import { isSmNamespace, NS } from "../xmpp/ns.js";
+import { actionText, domainOf, type Action, type ActorDecl, type ClientDecl, type ComponentDecl, type Script, type Tag } from "./script.js";
 import { specialValue, variablesIn } from "./values.js";
 import { BlockError, parseBlock, type SourceLine } from "./xml-block.js";
 
@@ -22,6 +23,9 @@ const DECLARATION = /^\[([^\]]*)\]\s*(.*?)\s*$/;
 const ACTION = /^(.+?)\s+(connects|disconnects|sends|receives)(:?)\s*(.*?)\s*$/;
 const JID = /^([^@/\s]+)@([^@/\s]+)(?:\/(.+))?$/;
 const KEY_VALUE = /^([\w-]+)\s*:\s*(.*?)\s*$/;
+const DOMAIN = /^[^@/\s]+$/;
+
+type Take = (key: string) => { line: number; value: string } | undefined;
 
 const isBlank = (text: string) => text.trim() === "";
 const isIndented = (text: string) => /^[ \t]/.test(text) && !isBlank(text);
@@ -35,7 +39,7 @@ export function parseScript(text: string, file: string): Script {
 class Parser {
   private readonly lines: SourceLine[];
   private i = 0;
-  private readonly actors = new Map<string, ClientDecl>();
+  private readonly actors = new Map<string, ActorDecl>();
   private readonly actions: Action[] = [];
   private readonly warnings: string[] = [];
 
@@ -64,7 +68,7 @@ class Parser {
         this.action();
       }
     }
-    if (this.actors.size === 0) this.fail(1, "no actors: declare at least one `[Client] NAME` with its jid and password");
+    if (![...this.actors.values()].some((a) => a.kind === "client")) this.fail(1, "no clients: declare at least one `[Client] NAME` with its jid and password");
     return { file: this.file, ...header, actors: [...this.actors.values()], actions: this.actions, warnings: this.warnings };
   }
 
@@ -116,25 +120,27 @@ class Parser {
   private declaration(): void {
     const { line, text } = this.lines[this.i]!;
     const [, type, name] = DECLARATION.exec(text)!;
-    if (type !== "Client") this.fail(line, `unknown actor type [${type}] (known: [Client])`);
-    if (!name) this.fail(line, "[Client] needs a name, as in `[Client] Romeo`");
+    if (type !== "Client" && type !== "Component") this.fail(line, `unknown actor type [${type}] (known: [Client], [Component])`);
+    if (!name) this.fail(line, `[${type}] needs a name, as in \`[${type}] Romeo\``);
     if (this.actors.has(name)) this.fail(line, `actor '${name}' is declared twice`);
     const keys = new Map<string, { line: number; value: string }>();
     for (const l of this.indentedBlock()) {
       if (isBlank(l.text)) continue;
       const m = KEY_VALUE.exec(l.text.trim());
-      if (!m) this.fail(l.line, `expected \`key: value\` under [Client] ${name}`);
+      if (!m) this.fail(l.line, `expected \`key: value\` under [${type}] ${name}`);
       keys.set(m[1]!, { line: l.line, value: m[2]! });
     }
-    this.actors.set(name, this.client(name, line, keys));
-  }
-
-  private client(name: string, line: number, keys: Map<string, { line: number; value: string }>): ClientDecl {
     const take = (key: string) => {
       const v = keys.get(key);
       keys.delete(key);
       return v;
     };
+    const decl = type === "Client" ? this.client(name, line, take) : this.component(name, line, take);
+    for (const [key, v] of keys) this.warnings.push(`${this.file}:${v.line}: unknown key '${key}' for [${type}] ${name}, ignored`);
+    this.actors.set(name, decl);
+  }
+
+  private client(name: string, line: number, take: Take): ClientDecl {
     const jid = take("jid");
     const password = take("password");
     if (!jid) this.fail(line, `[Client] ${name} has no jid`);
@@ -147,54 +153,110 @@ class Parser {
       this.fail(resource.line, `resource '${resource.value}' contradicts the jid's resource '${jidResource}'`);
     }
     const bare = `${local}@${domain}`.toLowerCase();
-    const other = [...this.actors.values()].find((a) => domainOf(a.jid) !== domainOf(bare));
+    const other = [...this.actors.values()].find((a) => a.kind === "client" && domainOf(a.jid) !== domainOf(bare));
     if (other) this.fail(jid.line, `${bare} is not in ${domainOf(other.jid)}, the domain of ${other.name}: a script talks to one server`);
-    // scansion calls them connect_host/connect_port; another parser of the format, custom_host/custom_port.
-    const host = take("connect_host") ?? take("custom_host");
-    const port = take("connect_port") ?? take("custom_port");
-    if (port && !/^\d{1,5}$/.test(port.value)) this.fail(port.line, `port '${port.value}': expected a number from 1 to 65535`);
-    if (port && (Number(port.value) < 1 || Number(port.value) > 65535)) this.fail(port.line, `port '${port.value}': expected a number from 1 to 65535`);
-    for (const [key, v] of keys) this.warnings.push(`${this.file}:${v.line}: unknown key '${key}' for [Client] ${name}, ignored`);
+    const needs = take("needs");
     const res = resource?.value ?? jidResource;
     return {
+      kind: "client",
       name,
       line,
       jid: bare,
       password: password.value,
       ...(res ? { resource: res } : {}),
-      ...(host ? { connectHost: host.value } : {}),
-      ...(port ? { connectPort: Number(port.value) } : {}),
+      ...this.connectTo(take),
+      needs: needs ? needs.value.split(/[\s,]+/).filter(Boolean) : [],
     };
+  }
+
+  private component(name: string, line: number, take: Take): ComponentDecl {
+    const jid = take("jid");
+    // jasca calls the shared secret `password`.
+    const secret = take("secret") ?? take("password");
+    if (!jid) this.fail(line, `[Component] ${name} has no jid`);
+    if (!secret) this.fail(line, `[Component] ${name} has no secret`);
+    if (!DOMAIN.test(jid.value)) this.fail(jid.line, `jid '${jid.value}': a component's JID is a domain, as in pubsub.localhost`);
+    return { kind: "component", name, line, jid: jid.value.toLowerCase(), secret: secret.value, ...this.connectTo(take) };
+  }
+
+  /** connect_host and connect_port (another parser of the format spells them custom_host and custom_port). */
+  private connectTo(take: Take): { connectHost?: string; connectPort?: number } {
+    const host = take("connect_host") ?? take("custom_host");
+    const port = take("connect_port") ?? take("custom_port");
+    if (port && (!/^\d{1,5}$/.test(port.value) || Number(port.value) < 1 || Number(port.value) > 65535)) {
+      this.fail(port.line, `port '${port.value}': expected a number from 1 to 65535`);
+    }
+    return { ...(host ? { connectHost: host.value } : {}), ...(port ? { connectPort: Number(port.value) } : {}) };
+  }
+
+  /** The declared actor the line starts with: the longest name that is followed by a space. */
+  private actorOf(text: string): string | undefined {
+    return [...this.actors.keys()].filter((n) => text.startsWith(`${n} `)).sort((a, b) => b.length - a.length)[0];
   }
 
   private action(): void {
     const { line, text } = this.lines[this.i]!;
-    const m = ACTION.exec(text);
-    if (!m) {
-      this.fail(line, "expected a declaration `[Client] NAME`, an action `NAME connects|disconnects|sends:|receives:|receives: nothing`, or a comment (#, //, --)");
+    const actor = this.actorOf(text.trimEnd());
+    if (actor === undefined) {
+      const m = ACTION.exec(text);
+      if (m) this.fail(line, `unknown actor '${m[1]}' (declared: ${[...this.actors.keys()].join(", ") || "none"})`);
+      this.fail(line, `expected a declaration \`[Client] NAME\`, an action \`NAME connects|disconnects|sends:|receives:|receives: nothing\`, an extension (docs/scripts.md), or a comment (#, //, --)`);
     }
-    const [, name, verb, colon, rest] = m;
-    if (!this.actors.has(name!)) {
-      const known = [...this.actors.keys()].join(", ") || "none";
-      this.fail(line, `unknown actor '${name}' (declared: ${known})`);
+    const decl = this.actors.get(actor)!;
+    const rest = text.slice(actor.length).trim();
+    const verb = /^(sends|receives)(:?)\s*(.*)$/.exec(rest);
+    if (verb) return this.exchange(actor, line, verb[1] as "sends" | "receives", verb[2]!, verb[3]!);
+    this.i++;
+    if (rest === "connects" || rest === "disconnects") return this.push({ kind: rest, actor, line });
+    if (rest === "is killed") return this.push({ kind: "killed", actor, line }, decl);
+    if (rest === "acks") return this.push({ kind: "acks", actor, line }, decl);
+    const enable = /^enables stream management(?: with max (\d+))?$/.exec(rest);
+    if (enable) {
+      const max = enable[1] === undefined ? undefined : Number(enable[1]);
+      if (max === 0) this.fail(line, "with max 0: the window is a number of seconds above 0");
+      return this.push({ kind: "enables-sm", actor, line, ...(max !== undefined ? { max } : {}) }, decl);
     }
-    const actor = name!;
-    if (verb === "connects" || verb === "disconnects") {
-      if (colon || rest) this.fail(line, `'${actor} ${verb}' takes nothing after it`);
-      this.actions.push({ kind: verb, actor, line });
-      this.i++;
-      return;
+    if (rest === "waits out the resumption window") {
+      const asked = this.actions.some((a) => a.kind === "enables-sm" && a.max !== undefined && this.sameAccount(a.actor, actor));
+      if (!asked) this.fail(line, `${actor} waits for a window nobody asked for: write \`${actor} enables stream management with max SECONDS\` before it`);
+      return this.push({ kind: "waits-window", actor, line }, decl);
     }
-    if (rest === "nothing" && verb === "receives") {
+    const resume = /^resumes(?: (.+)'s session)?$/.exec(rest);
+    if (resume) return this.push({ kind: "resumes", actor, line, session: this.resumed(actor, resume[1], line) }, decl);
+    if (/^(connects|disconnects)\b/.test(rest)) this.fail(line, `'${actor} ${rest.split(" ")[0]}' takes nothing after it`);
+    this.fail(line, `'${rest}': unknown action of ${actor} (docs/scripts.md lists them)`);
+  }
+
+  /** Stream Management actions are for clients. */
+  private push(action: Action, decl?: ActorDecl): void {
+    if (decl?.kind === "component") this.fail(action.line, `'${actionText(action)}': ${decl.name} is a [Component]; only a [Client] has stream management and can be killed`);
+    this.actions.push(action);
+  }
+
+  private sameAccount(a: string, b: string): boolean {
+    const x = this.actors.get(a)!;
+    const y = this.actors.get(b)!;
+    return x.kind === "client" && y.kind === "client" && x.jid === y.jid;
+  }
+
+  /** Whose session `actor resumes [NAME's session]` takes: another resource of the same account. */
+  private resumed(actor: string, session: string | undefined, line: number): string {
+    if (session === undefined || session === actor) return actor;
+    if (!this.actors.has(session)) this.fail(line, `unknown actor '${session}' (declared: ${[...this.actors.keys()].join(", ")})`);
+    if (!this.sameAccount(actor, session)) this.fail(line, `${actor} cannot resume ${session}'s session: a session is resumed by its own account`);
+    return session;
+  }
+
+  private exchange(actor: string, line: number, verb: "sends" | "receives", colon: string, rest: string): void {
+    if (rest.trim() === "nothing" && verb === "receives") {
       this.actions.push({ kind: "receives-nothing", actor, line });
       this.i++;
       return;
     }
-    if (rest) this.fail(line, `unexpected '${rest}' after '${verb}${colon}' (the XML goes on the indented lines below)`);
+    if (rest.trim()) this.fail(line, `unexpected '${rest.trim()}' after '${verb}${colon}' (the XML goes on the indented lines below)`);
     const block = this.indentedBlock();
     if (block.length === 0) this.fail(line, `${actor} ${verb}: needs an indented XML block on the lines below`);
-    const elements = this.elements(block, verb === "receives");
-    this.actions.push({ kind: verb as "sends" | "receives", actor, line, elements });
+    this.actions.push({ kind: verb, actor, line, elements: this.elements(block, verb === "receives") });
   }
 
   private elements(block: SourceLine[], receiving: boolean): Element[] {
@@ -207,8 +269,8 @@ class Parser {
     }
     if (receiving) {
       for (const el of elements) {
-        if (!isStanza(el) || el.getNS() !== NS.client) {
-          this.fail(block[0]!.line, `receives: <${el.name}> is not a stanza (message, presence or iq in jabber:client)`);
+        if (!receivable(el)) {
+          this.fail(block[0]!.line, `receives: <${el.name}> is neither a stanza (message, presence or iq in jabber:client), a Stream Management element nor <stream:error>`);
         }
       }
     }
@@ -226,4 +288,11 @@ class Parser {
     }
     specialValue(value);
   }
+}
+
+/** What `receives` can expect: a stanza, and as extensions an XEP-0198 element or a stream error. */
+function receivable(el: Element): boolean {
+  const ns = el.getNS();
+  if (isStanza(el)) return ns === NS.client;
+  return isSmNamespace(ns) || (el.getName() === "error" && ns === NS.stream);
 }

@@ -52,11 +52,16 @@ export function toSend(template: Element, b: Bindings): Element {
   return el;
 }
 
-/** The pattern a received stanza must match. */
-export function toPattern(template: Element, b: Bindings): Pattern {
-  const ns = template.getNS();
+/**
+ * The pattern a received element must match. `stanzaNs` is the namespace the actor's
+ * stream gives what the script writes in jabber:client (a component's stanzas are in
+ * jabber:component:accept); either way such elements are matched loosely.
+ */
+export function toPattern(template: Element, b: Bindings, stanzaNs: string = NS.client): Pattern {
+  const written = template.getNS();
+  const ns = written === NS.client ? stanzaNs : written;
   const declared = template.attrs[STRICT];
-  const strict = declared === undefined ? ns !== NS.client : declared === "true";
+  const strict = declared === undefined ? written !== NS.client : declared === "true";
   const expectValue = (value: string): ValuePattern | typeof ANY => {
     const special = specialValue(value);
     if (!special) return plain(value, b);
@@ -69,7 +74,7 @@ export function toPattern(template: Element, b: Bindings): Pattern {
     attrs[name] = expectValue(value);
   }
   const text = template.children.filter((c): c is string => typeof c === "string").join("").trim();
-  const children = template.children.filter((c): c is Element => typeof c !== "string").map((c) => toPattern(c, b));
+  const children = template.children.filter((c): c is Element => typeof c !== "string").map((c) => toPattern(c, b, stanzaNs));
   const textPattern = text === "" ? undefined : expectValue(text);
   return {
     name: template.getName(),

@@ -1,7 +1,8 @@
 // The indented XML block of a sends or receives action: one or more top-level elements,
 // read with saxes (a strict, namespace-aware parser that knows line numbers) so that a
 // mistake is reported at the script line it is on. Elements without an xmlns are in
-// jabber:client, and the `scansion:` prefix is bound though scripts never declare it.
+// jabber:client, and the `scansion:` prefix is bound though scripts never declare it, as
+// is `stream:` (an extension: a script can expect a <stream:error/>).
 import { SaxesParser } from "saxes";
 import { Element } from "../xmpp/element.js";
 import { NS } from "../xmpp/ns.js";
@@ -27,7 +28,7 @@ export class BlockError extends Error {
 
 /**
  * The top-level elements of a block, in order, as children of a wrapper that declares
- * the default namespace and the scansion prefix (so getNS() resolves as the script
+ * the default namespace and the scansion and stream prefixes (so getNS() resolves as the script
  * means). Whitespace-only text is dropped. `check` sees every attribute (with its name)
  * and every text, and throws to refuse one; the error is reported at its line.
  */
@@ -83,7 +84,7 @@ export function parseBlock(lines: SourceLine[], check: (value: string, attribute
     if (stack.length === 1) return fail(toScript(sax.line), "CDATA outside any element");
     stack[stack.length - 1]!.append(text);
   });
-  sax.write(`<block xmlns='${NS.client}' xmlns:scansion='${SCANSION_NS}'>\n`);
+  sax.write(`<block xmlns='${NS.client}' xmlns:scansion='${SCANSION_NS}' xmlns:stream='${NS.stream}'>\n`);
   sax.write(lines.map((l) => l.text).join("\n"));
   sax.write("\n</block>");
   sax.close();
