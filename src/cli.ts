@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// xmpp-conformance: run the suites, play scenario scripts, serve the reference server, or list the tests.
+// xmpp-conformance: run the suites, play or record scenario scripts, serve the reference server, or list the tests.
 // Every error reaches the user as one line `xmpp-conformance: <message>` and exit code 2.
 import { readFileSync } from "node:fs";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { listCommand } from "./cli/list-command.js";
+import { recordCommand, type RecordArgs } from "./cli/record-command.js";
 import { runCommand, type RunArgs } from "./cli/run-command.js";
 import { scriptCommand, type ScriptArgs } from "./cli/script-command.js";
 import { serveCommand, type ServeArgs } from "./cli/serve-command.js";
@@ -42,7 +43,7 @@ await yargs(hideBin(process.argv))
   .scriptName(NAME)
   .version(version)
   .strict()
-  .demandCommand(1, "give a command: run, script, serve or list")
+  .demandCommand(1, "give a command: run, script, record, serve or list")
   .command(
     "run",
     "run conformance suites against --target, or against the embedded reference server",
@@ -112,6 +113,16 @@ await yargs(hideBin(process.argv))
         .option("max-wait", { type: "number", default: 10, describe: "longest resumption window `waits out the resumption window` waits, in seconds; a script meeting a longer one is skipped" })
         .option("reports", { type: "string", default: "reports", describe: "directory for junit.xml, results.json and summary.md" }),
     (argv) => exitWith(() => scriptCommand(argv as unknown as ScriptArgs)),
+  )
+  .command(
+    "record",
+    "relay c2s clients to --target through a loopback proxy and, when stopped (Ctrl-C), write what passed as a scansion script",
+    (y) =>
+      y
+        .option("listen", { type: "number", demandOption: true, describe: "loopback port the clients connect to (0: any free port, printed)" })
+        .option("target", { type: "string", demandOption: true, describe: "the server, HOST[:PORT] (port 5222 by default), reached in the clear: it must let a loopback client log in without TLS" })
+        .option("out", { type: "string", describe: "file to write the script to (default: standard output)" }),
+    (argv) => exitWith(() => recordCommand(argv as unknown as RecordArgs)),
   )
   .command(
     "serve",
