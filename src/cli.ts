@@ -111,7 +111,8 @@ await yargs(hideBin(process.argv))
         .option("component", { type: "string", describe: "with --target: attach as this XEP-0114 component NAME:SECRET@[HOST:]PORT to play a script's [Component] actor, whose JID becomes NAME (embedded: the server is given each script's components)" })
         .option("timeout", { type: "number", default: 5000, describe: "wait for each stanza a script expects, and for the answer to the ping that proves `receives: nothing`, in ms" })
         .option("max-wait", { type: "number", default: 10, describe: "longest resumption window `waits out the resumption window` waits, in seconds; a script meeting a longer one is skipped" })
-        .option("reports", { type: "string", default: "reports", describe: "directory for junit.xml, results.json and summary.md" }),
+        .option("reports", { type: "string", default: "reports", describe: "directory for junit.xml, results.json and summary.md" })
+        .option("expect", { type: "string", describe: "expected results of this target (JSON, see fixtures/expectations/, scripts under \"scenarios\" by file name): exit 0 only when the scripts played match them" }),
     (argv) => exitWith(() => scriptCommand(argv as unknown as ScriptArgs)),
   )
   .command(

@@ -55,6 +55,28 @@ describe("script command", function () {
     expect(junit).to.match(/<system-out>.* Romeo -> .* Juliet <- /s);
   });
 
+  it("compares the scripts played with --expect: scripts listed under scenarios by file name, a listed failure needs no rule", async () => {
+    const wrong = scriptFile(dir, "wrong.scs", "Romeo connects\nRomeo receives:\n\t<message/>\n");
+    scriptFile(dir, "right.scs", "Romeo connects\n");
+    const expectations = (scenarios: object) => {
+      const path = join(dir, "expect.json");
+      writeFileSync(path, JSON.stringify({ server: "Test server", tests: { scenarios } }));
+      return path;
+    };
+    const listed = expectations({ "wrong.scs": { status: "failed", reason: "the server sends no message here" } });
+    const met = await cli("script", dir, "--timeout", "300", "--expect", listed, "--reports", join(dir, "r1"));
+    expect(met.code, met.stdout).to.equal(0);
+    expect(met.stdout).to.include("expectations " + listed + " (Test server): 2 as expected, 0 not, 0 stale");
+    expect(readFileSync(join(dir, "r1", "summary.md"), "utf8")).to.include("## Expectations: met");
+    const stale = expectations({ "wrong.scs": { status: "failed", reason: "r" }, "gone.scs": { status: "skipped", reason: "r" } });
+    const notMet = await cli("script", wrong, "--timeout", "300", "--expect", stale, "--reports", join(dir, "r2"));
+    expect(notMet.code).to.equal(1);
+    expect(notMet.stdout).to.include("STALE entry, no such test: scenarios: gone.scs");
+    const unlisted = await cli("script", wrong, "--timeout", "300", "--expect", expectations({}), "--reports", join(dir, "r3"));
+    expect(unlisted.code).to.equal(1);
+    expect(unlisted.stdout).to.match(/UNEXPECTED failed \(expected passed\): wrong\.scs wrong\.scs: line 11, "Romeo receives:": no stanza came/);
+  });
+
   it("filters by tags: --only-tags and --skip-tags leave scripts out as skipped, saying why", async () => {
     const only = await cli("script", SCENARIOS, "--only-tags", "roster", "--reports", dir);
     expect(only.code).to.equal(0);

@@ -280,6 +280,14 @@ describe("script grammar: extensions", () => {
     ]);
   });
 
+  it("reads `NAME receives in any order:` with a block of stanzas", () => {
+    const [a] = extended("Romeo receives in any order:\n\t<iq type='result'/>\n\t<iq type='set'/>\n");
+    expect(a).to.deep.include({ kind: "receives-any-order", actor: "Romeo", line: 16 });
+    expect(xmlOf(a)).to.deep.equal(['<iq type="result"/>', '<iq type="set"/>']);
+    refused(`# T\n${CLIENTS}-----\nRomeo receives in any order:\n\t<r xmlns='urn:xmpp:sm:3'/>\n`, 11, /takes stanzas only/);
+    refused(`# T\n${CLIENTS}-----\nRomeo receives: in any order\n\t<iq/>\n`, 10, /unexpected 'in any order'/);
+  });
+
   it("reads `needs:` on a client: features its account must advertise, or the script is skipped", () => {
     const s = parse("[Client] A\n\tjid: a@localhost\n\tpassword: pw\n\tneeds: urn:xmpp:pam:0, urn:example:x\n");
     expect(s.actors[0]).to.deep.include({ needs: ["urn:xmpp:pam:0", "urn:example:x"] });

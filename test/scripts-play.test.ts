@@ -192,6 +192,18 @@ describe("script play: extensions", function () {
     expect(skipped.skip).to.match(/"Juliet waits out the resumption window": the target's resumption window is 1 s, longer than --max-wait 0.5 s/);
   });
 
+  it("receives a block in any order: each stanza matches a distinct template, and one that matches none fails", async () => {
+    const body =
+      "Romeo connects\nRomeo sends:\n\t<iq type='get' id='r1'><query xmlns='jabber:iq:roster'/></iq>\nRomeo receives:\n\t<iq type='result' id='r1'/>\n" +
+      "Romeo sends:\n\t<iq type='set' id='add1'><query xmlns='jabber:iq:roster'><item jid='nurse@localhost'/></query></iq>\n" +
+      "Romeo receives in any order:\n\t<iq type='result' id='add1'/>\n\t<iq type='set' id='{scansion:capture:push}'><query xmlns='jabber:iq:roster' scansion:strict='false'/></iq>\n" +
+      "Romeo sends:\n\t<iq type='result' id='{scansion:capture:push}'/>\n";
+    expect((await playOn(body)).failure).to.equal(undefined);
+    const p = await playOn(body.replace("id='add1'/>", "id='add2'/>"));
+    expect(p.failure).to.deep.include({ line: 16, action: "Romeo receives in any order:", message: "none of the next 2 stanzas matches this one" });
+    expect(p.failure!.received!.split("\n")).to.have.length(2);
+  });
+
   it("skips a script whose client needs a feature its account does not advertise", async () => {
     const p = await playOn("Romeo connects\n", { more: "[Client] Nurse\n\tjid: nurse@localhost\n\tpassword: pw\n\tneeds: urn:example:nothing\n" });
     expect(p.skip).to.match(/^nurse@localhost does not advertise urn:example:nothing in disco#info \(needed by \[Client\] Nurse, line 8\)$/);

@@ -13,7 +13,7 @@ import { grepPattern, runSuites } from "../runner/run.js";
 import { describeOrder, parseOrder } from "../runner/order.js";
 import { suiteFiles } from "../runner/suites.js";
 import { startServer } from "../server/index.js";
-import { compareExpectations, expectationsHold, loadExpectations, type ExpectationReport } from "../runner/expectations.js";
+import { compareExpectations, expectationLines, expectationsHold, loadExpectations } from "../runner/expectations.js";
 import { checkFaults, parseComponent, parseAccount, parseHostPort, positiveInt, readCa, splitList } from "./args.js";
 import { adminAccount, externalTarget, type TargetArgs } from "./target-args.js";
 
@@ -96,7 +96,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     const files = writeReports(args.reports, { target: setup.summary, order, jobs, ...outcome, ...(compared ? { expectations: compared } : {}) });
     console.log("");
     console.log(totalsLine(outcome.totals));
-    if (compared) printExpectations(compared);
+    if (compared) for (const line of expectationLines(compared)) console.log(line);
     console.log(`reports: ${files.join(", ")}`);
     if (compared) return expectationsHold(compared) ? 0 : 1;
     if (outcome.totals.failed > 0) return 1;
@@ -111,12 +111,6 @@ export async function runCommand(args: RunArgs): Promise<number> {
   } finally {
     await setup.stop();
   }
-}
-
-function printExpectations(e: ExpectationReport): void {
-  console.log(`expectations ${e.file} (${e.server}): ${e.matched} as expected, ${e.mismatches.length} not, ${e.stale.length} stale`);
-  for (const m of e.mismatches) console.log(`  UNEXPECTED ${m.actual} (expected ${m.expected}): ${m.id} ${m.title}: ${m.detail}`);
-  for (const s of e.stale) console.log(`  STALE entry, no such test: ${s.suite}: ${s.id}`);
 }
 
 async function external(args: RunArgs, spec: string, accounts: Account[]): Promise<Setup> {

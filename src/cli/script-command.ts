@@ -8,9 +8,11 @@ import type { ComponentProfile } from "../harness/component.js";
 import type { Account, TargetProfile } from "../harness/target.js";
 import { Transcript } from "../harness/transcript.js";
 import { UsageError } from "../runner/errors.js";
+import { expectationLines, expectationsHold, loadExpectations } from "../runner/expectations.js";
 import { totalsLine } from "../runner/report-console.js";
 import { totalsOf } from "../runner/results.js";
 import { cast, type Cast, type Casting } from "../scripts/cast.js";
+import { compareScripts } from "../scripts/expectations.js";
 import { restore, snapshot, type AccountState } from "../scripts/cleanup.js";
 import { parseScript } from "../scripts/parse.js";
 import { play } from "../scripts/play.js";
@@ -32,6 +34,7 @@ export interface ScriptArgs extends TargetArgs {
   reports: string;
   onlyTags: string[];
   skipTags: string[];
+  expect?: string;
 }
 
 /** Where one script plays: the target as its actors reach it, and how it gets its accounts. */
@@ -59,29 +62,36 @@ interface Timing {
   maxWaitMs: number;
 }
 
-/** Returns the exit code: 1 when a script failed, else 0. */
+/** Returns the exit code: 1 when a script failed (with --expect: when the results differ from the expectations), else 0. */
 export async function scriptCommand(args: ScriptArgs): Promise<number> {
   const accounts = args.account.map((a) => parseAccount(a, "--account"));
   const timing: Timing = { timeoutMs: positiveInt("--timeout", args.timeout), maxWaitMs: positiveInt("--max-wait", args.maxWait) * 1000 };
   const filters: TagFilters = { only: splitList(args.onlyTags), skip: splitList(args.skipTags) };
   const scripts = scriptFiles(args.paths).map(readScript);
+  const expectations = args.expect === undefined ? undefined : loadExpectations(args.expect);
   for (const s of scripts) for (const w of s.warnings) console.log(`warning: ${w}`);
   const venue = args.target ? await external(args, args.target, accounts) : embedded(args, accounts);
   console.log(`target ${describeTarget(venue.summary)}`);
   const startedAt = new Date();
   const results: ScriptResult[] = [];
+  const played: ScriptResult[] = [];
   for (const script of scripts) {
     const skip = tagVerdict(script.tags, filters);
     const base = { file: script.file, title: script.title, description: script.description, tags: script.tags.map(tagText) };
     const result: ScriptResult = skip ? { ...base, status: "skipped", reason: skip, durationMs: 0 } : { ...base, ...(await perform(script, venue, timing)) };
     results.push(result);
+    if (!skip) played.push(result);
     console.log(progressLine(result));
   }
   const totals = totalsOf(results);
-  const files = writeScriptReports(args.reports, { target: venue.summary, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(), totals, results });
+  const compared = expectations && compareScripts(args.expect!, expectations, played);
+  const report = { target: venue.summary, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(), totals, results, ...(compared ? { expectations: compared } : {}) };
+  const files = writeScriptReports(args.reports, report);
   console.log("");
   console.log(totalsLine(totals));
+  if (compared) for (const line of expectationLines(compared)) console.log(line);
   console.log(`reports: ${files.join(", ")}`);
+  if (compared) return expectationsHold(compared) ? 0 : 1;
   return totals.failed > 0 ? 1 : 0;
 }
 

@@ -22,7 +22,7 @@ export function summaryMarkdown(report: RunReport): string {
     "",
     `**${totalsLine(report.totals)}**`,
   );
-  if (report.expectations) out.push("", ...expectationLines(report.expectations));
+  if (report.expectations) out.push("", ...expectationsMarkdown(report.expectations));
 
   for (const [suite, results] of bySuite(report.results)) {
     out.push("", `## ${inline(suite)}`, "", "| Result | Id | Rules | Test | ms |", "|---|---|---|---|---:|");
@@ -39,7 +39,8 @@ export function summaryMarkdown(report: RunReport): string {
   return out.join("\n") + "\n";
 }
 
-function expectationLines(e: ExpectationReport): string[] {
+/** The expectations section of a summary: met or not, and each mismatch and stale entry. */
+export function expectationsMarkdown(e: ExpectationReport): string[] {
   const ok = expectationsHold(e);
   const out = [
     `## Expectations: ${ok ? "met" : "NOT met"}`,

@@ -253,10 +253,13 @@ class Parser {
       this.i++;
       return;
     }
-    if (rest.trim()) this.fail(line, `unexpected '${rest.trim()}' after '${verb}${colon}' (the XML goes on the indented lines below)`);
+    const anyOrder = verb === "receives" && !colon && /^in any order:?$/.test(rest.trim());
+    if (rest.trim() && !anyOrder) this.fail(line, `unexpected '${rest.trim()}' after '${verb}${colon}' (the XML goes on the indented lines below)`);
     const block = this.indentedBlock();
     if (block.length === 0) this.fail(line, `${actor} ${verb}: needs an indented XML block on the lines below`);
-    this.actions.push({ kind: verb, actor, line, elements: this.elements(block, verb === "receives") });
+    const elements = this.elements(block, verb === "receives");
+    if (anyOrder && !elements.every(isStanza)) this.fail(block[0]!.line, "receives in any order: takes stanzas only (other elements are received by kind anyway)");
+    this.actions.push({ kind: anyOrder ? "receives-any-order" : verb, actor, line, elements });
   }
 
   private elements(block: SourceLine[], receiving: boolean): Element[] {

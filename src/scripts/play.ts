@@ -2,7 +2,8 @@
 // component a TestComponent, all recorded in one transcript. `receives` takes the
 // actor's next stanza, as scansion does (nothing is skipped; other actors' stanzas are
 // their own business), or, for an expected Stream Management element or stream error,
-// the next element of that kind; `receives: nothing` sends a ping and fails on any
+// the next element of that kind (`receives in any order` takes as many stanzas as its
+// block has and matches them in any order); `receives: nothing` sends a ping and fails on any
 // stanza that came before its answer, so absence is proved without waiting; `sends`
 // after `disconnects` is a no-op, as it is in scansion. The first failure ends the
 // script. The extensions (docs/scripts.md) drop a connection, enable, acknowledge and
@@ -15,7 +16,7 @@ import type { Transcript } from "../harness/transcript.js";
 import { Violation } from "../verdict/verdict.js";
 import { discoInfo, sm } from "../xmpp/builders.js";
 import { isStanza, type Element } from "../xmpp/element.js";
-import { match, predicate } from "../xmpp/match.js";
+import { match, predicate, type Pattern } from "../xmpp/match.js";
 import { NS } from "../xmpp/ns.js";
 import type { JidMap } from "./jid-map.js";
 import { actionText, type Action, type ClientDecl, type ComponentDecl, type Script } from "./script.js";
@@ -155,26 +156,45 @@ export async function play(script: Script, opts: PlayOptions): Promise<Played> {
     Object.assign(a, { carried: [], session: undefined, ended: undefined });
   };
 
-  const receive = async (name: string, template: Element): Promise<void> => {
-    const a = live.get(name)!;
-    const c = reading(name);
-    const stanzaNs = c instanceof TestComponent ? NS.component : NS.client;
-    const pattern = toPattern(template, bindings, stanzaNs);
+  /** The actor's next stanza (one carried over from a connection it left first), or the next element of the template's kind. */
+  const next = async (name: string, template: Element): Promise<Element> => {
     const stanza = isStanza(template);
-    let el: Element | undefined = stanza ? a.carried.shift() : undefined;
-    if (!el) {
-      // A stanza is the next stanza; an SM element or a stream error, the next of its kind.
-      const wanted = stanza ? nextStanza : predicate(`<${template.name}/>`, (e) => e.getName() === template.getName() && e.getNS() === template.getNS());
-      try {
-        el = await c.expect(wanted);
-      } catch (err) {
-        if (!(err instanceof Violation)) throw err;
-        throw new Failed(stanza ? "no stanza came" : `no <${template.name}/> came`, shownTemplate(template, bindings), err.received);
-      }
+    const carried = stanza ? live.get(name)!.carried.shift() : undefined;
+    if (carried) return carried;
+    // A stanza is the next stanza; an SM element or a stream error, the next of its kind.
+    const wanted = stanza ? nextStanza : predicate(`<${template.name}/>`, (e) => e.getName() === template.getName() && e.getNS() === template.getNS());
+    try {
+      return await reading(name).expect(wanted);
+    } catch (err) {
+      if (!(err instanceof Violation)) throw err;
+      throw new Failed(stanza ? "no stanza came" : `no <${template.name}/> came`, shownTemplate(template, bindings), err.received);
     }
-    const r = match(el, pattern);
-    if (!r.ok) throw new Failed(`the next ${stanza ? "stanza" : `<${template.name}/>`} does not match: ${r.reason}`, shownTemplate(template, bindings), shown(el));
-    for (const [key, value] of Object.entries(r.captures)) bindings.captures.set(key, value);
+  };
+  const patternFor = (name: string, template: Element) => toPattern(template, bindings, reading(name) instanceof TestComponent ? NS.component : NS.client);
+  const keep = (captures: Record<string, string>) => {
+    for (const [key, value] of Object.entries(captures)) bindings.captures.set(key, value);
+  };
+
+  const receive = async (name: string, template: Element): Promise<void> => {
+    const el = await next(name, template);
+    const r = match(el, patternFor(name, template));
+    const what = isStanza(template) ? "stanza" : `<${template.name}/>`;
+    if (!r.ok) throw new Failed(`the next ${what} does not match: ${r.reason}`, shownTemplate(template, bindings), shown(el));
+    keep(r.captures);
+  };
+
+  /** As many stanzas as the block has, each matching a distinct template. */
+  const receiveAnyOrder = async (name: string, templates: Element[]): Promise<void> => {
+    const got: Element[] = [];
+    for (const t of templates) got.push(await next(name, t));
+    const patterns = templates.map((t) => patternFor(name, t));
+    const lone = patterns.findIndex((p) => !got.some((el) => match(el, p).ok));
+    const assignment = lone < 0 ? assign(patterns, got) : undefined;
+    if (!assignment) {
+      const message = lone >= 0 ? `none of the next ${got.length} stanzas matches this one` : `the next ${got.length} stanzas do not match the block in any order`;
+      throw new Failed(message, shownTemplate(templates[Math.max(lone, 0)]!, bindings), got.map(shown).join("\n"));
+    }
+    for (const captures of assignment) keep(captures);
   };
 
   const enableSm = async (name: string, max: number | undefined): Promise<void> => {
@@ -257,6 +277,8 @@ export async function play(script: Script, opts: PlayOptions): Promise<Played> {
       case "receives":
         for (const template of a.elements) await receive(a.actor, template);
         return;
+      case "receives-any-order":
+        return receiveAnyOrder(a.actor, a.elements);
       case "receives-nothing": {
         const c = open(a.actor);
         const held = live.get(a.actor)!.carried;
@@ -311,6 +333,20 @@ export async function play(script: Script, opts: PlayOptions): Promise<Played> {
     await Promise.all([...live.values()].flatMap((a) => (a.conn ? [a.conn.close().catch(() => a.conn!.kill())] : [])));
   }
   return { ...(failure ? { failure } : {}), ...(skip !== undefined ? { skip } : {}), sent };
+}
+
+/** A distinct element for each pattern, with what each captured, or undefined when there is none (backtracking: blocks are short). */
+function assign(patterns: Pattern[], elements: Element[], used = new Set<number>()): Array<Record<string, string>> | undefined {
+  if (patterns.length === 0) return [];
+  const [first, ...rest] = patterns;
+  for (const [i, el] of elements.entries()) {
+    if (used.has(i)) continue;
+    const r = match(el, first!);
+    if (!r.ok) continue;
+    const others = assign(rest, elements, new Set([...used, i]));
+    if (others) return [r.captures, ...others];
+  }
+  return undefined;
 }
 
 /** The first feature a client's `needs` names that its account's bare JID does not advertise, as a skip reason. */

@@ -6,7 +6,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TlsMode } from "../harness/target.js";
 import { junit, skippedWithMessage } from "../runner/report-junit.js";
-import { cell, fenced, inline } from "../runner/report-markdown.js";
+import type { ExpectationReport } from "../runner/expectations.js";
+import { cell, expectationsMarkdown, fenced, inline } from "../runner/report-markdown.js";
 import { totalsLine } from "../runner/report-console.js";
 import type { TestStatus, Totals } from "../runner/results.js";
 import type { ScriptFailure } from "./play.js";
@@ -34,6 +35,8 @@ export interface ScriptReport {
   durationMs: number;
   totals: Totals;
   results: ScriptResult[];
+  /** The results compared with the target's expectations (`--expect`). */
+  expectations?: ExpectationReport;
 }
 
 const VERDICT = { passed: "PASS", failed: "FAIL", skipped: "SKIP" } as const;
@@ -98,6 +101,7 @@ function resultsJson(report: ScriptReport): string {
       durationMs: r.durationMs,
       ...(r.failure ? { failure: r.failure } : {}),
     })),
+    ...(report.expectations ? { expectations: report.expectations } : {}),
   };
   return JSON.stringify(doc, null, 2) + "\n";
 }
@@ -110,6 +114,7 @@ function summaryMarkdown(report: ScriptReport): string {
     `- Started ${report.startedAt}, took ${(report.durationMs / 1000).toFixed(1)} s`,
     "",
     `**${totalsLine(report.totals)}**`,
+    ...(report.expectations ? ["", ...expectationsMarkdown(report.expectations)] : []),
     "",
     "| Result | Script | Title | Tags | ms |",
     "|---|---|---|---|---:|",

@@ -47,7 +47,8 @@ export type Action =
   /** `session`: the actor whose Stream Management session is resumed (the actor itself, or another resource of its account). */
   | (ActionBase & { kind: "resumes"; session: string })
   | (ActionBase & {
-      kind: "sends" | "receives";
+      /** receives-any-order: the block's stanzas are the actor's next ones, in any order (extension). */
+      kind: "sends" | "receives" | "receives-any-order";
       /** The block's top-level elements, in order, as written: variables and special values still in them. */
       elements: Element[];
     });
@@ -75,6 +76,8 @@ export function actionText(a: Action): string {
       return `${a.actor} ${a.kind}:`;
     case "receives-nothing":
       return `${a.actor} receives: nothing`;
+    case "receives-any-order":
+      return `${a.actor} receives in any order:`;
     case "killed":
       return `${a.actor} is killed`;
     case "acks":
