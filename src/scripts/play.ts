@@ -232,7 +232,9 @@ export async function play(script: Script, opts: PlayOptions): Promise<Played> {
     const old = live.get(owner)!;
     const oldGone = old.ended !== undefined || !from.conn.isOpen;
     const carried = oldGone ? [...old.carried, ...from.conn.unread().filter(isStanza)] : [];
+    // The connections the session left are no longer the script's: the server ends them, or this does.
     if (name !== owner && a.conn && !a.ended) a.conn.kill();
+    if (name === owner) from.conn.kill();
     Object.assign(a, { conn: again, ended: undefined, carried, session: { ...old.session } });
     if (name !== owner) old.session = undefined;
     if (oldGone && name !== owner) old.carried = [];
@@ -307,8 +309,10 @@ export async function play(script: Script, opts: PlayOptions): Promise<Played> {
   let failure: ScriptFailure | undefined;
   let skip: string | undefined;
   try {
-    skip = await unmetNeeds(script, opts, accounts);
-    for (const a of skip === undefined ? script.actions : []) {
+    const needs = await unmetNeeds(script, opts, accounts);
+    skip = needs.skip;
+    failure = needs.failure;
+    for (const a of skip === undefined && failure === undefined ? script.actions : []) {
       try {
         await step(a);
       } catch (err) {
@@ -349,21 +353,28 @@ function assign(patterns: Pattern[], elements: Element[], used = new Set<number>
   return undefined;
 }
 
-/** The first feature a client's `needs` names that its account's bare JID does not advertise, as a skip reason. */
-async function unmetNeeds(script: Script, opts: PlayOptions, accounts: Map<string, Account>): Promise<string | undefined> {
+/** The first feature a client's `needs` names that its account's bare JID does not advertise, as a skip reason; or why it could not be asked. */
+async function unmetNeeds(script: Script, opts: PlayOptions, accounts: Map<string, Account>): Promise<{ skip?: string; failure?: ScriptFailure }> {
   for (const decl of script.actors) {
     if (decl.kind !== "client" || decl.needs.length === 0) continue;
-    const c = await TestClient.connect(opts.targetOf(decl), accounts.get(decl.name)!, { label: `${decl.name} (needs)`, transcript: opts.transcript, timeoutMs: opts.timeoutMs });
+    let c: TestClient;
+    try {
+      c = await TestClient.connect(opts.targetOf(decl), accounts.get(decl.name)!, { label: `${decl.name} (needs)`, transcript: opts.transcript, timeoutMs: opts.timeoutMs });
+    } catch (err) {
+      return { failure: { line: decl.line, action: `[Client] ${decl.name}`, message: `${decl.name} could not connect to ask for its needs: ${(err as Error).message}` } };
+    }
     try {
       const info = await c.iq(discoInfo(c.bareJid));
       const features = info.getChild("query", NS.discoInfo)?.getChildren("feature").map((f) => f.attrs.var) ?? [];
       const missing = decl.needs.find((n) => !features.includes(n));
-      if (missing) return `${c.bareJid} does not advertise ${missing} in disco#info (needed by [Client] ${decl.name}, line ${decl.line})`;
+      if (missing) return { skip: `${c.bareJid} does not advertise ${missing} in disco#info (needed by [Client] ${decl.name}, line ${decl.line})` };
+    } catch (err) {
+      return { failure: { line: decl.line, action: `[Client] ${decl.name}`, message: `no answer to disco#info of ${c.bareJid}: ${(err as Error).message}` } };
     } finally {
       await c.close();
     }
   }
-  return undefined;
+  return {};
 }
 
 /**
