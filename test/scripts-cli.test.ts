@@ -83,9 +83,9 @@ describe("script command", function () {
     const r = results(dir);
     expect(r.results.filter((x) => x.status !== "skipped").map((x) => x.title).sort()).to.deep.equal(["Presence subscription", "Roster push"]);
     expect(r.results.find((x) => x.title === "Pubsub subscribe")!.reason).to.equal("has none of the tags --only-tags asks for (roster)");
-    await cli("script", SCENARIOS, "--skip-tags", "pubsub,messages", "--reports", dir);
+    await cli("script", SCENARIOS, "--skip-tags", "pubsub,messages,slow", "--reports", dir);
     expect(results(dir).results.filter((x) => x.status === "skipped").map((x) => x.reason)).to.include("tagged 'pubsub', which --skip-tags leaves out");
-    expect(results(dir).totals.skipped).to.equal(4);
+    expect(results(dir).totals.skipped).to.equal(5);
   });
 
   it("stops at a parse error before anything runs: file and line on one line, exit 2", async () => {
