@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// xmpp-conformance: run the suites, serve the reference server, or list the tests.
+// xmpp-conformance: run the suites, play or record scenario scripts, serve the reference server, or list the tests.
 // Every error reaches the user as one line `xmpp-conformance: <message>` and exit code 2.
 import { readFileSync } from "node:fs";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { listCommand } from "./cli/list-command.js";
+import { recordCommand, type RecordArgs } from "./cli/record-command.js";
 import { runCommand, type RunArgs } from "./cli/run-command.js";
+import { scriptCommand, type ScriptArgs } from "./cli/script-command.js";
 import { serveCommand, type ServeArgs } from "./cli/serve-command.js";
 import { errorLine } from "./cli/error-line.js";
 import { UsageError } from "./runner/errors.js";
@@ -41,7 +43,7 @@ await yargs(hideBin(process.argv))
   .scriptName(NAME)
   .version(version)
   .strict()
-  .demandCommand(1, "give a command: run, serve or list")
+  .demandCommand(1, "give a command: run, script, record, serve or list")
   .command(
     "run",
     "run conformance suites against --target, or against the embedded reference server",
@@ -81,6 +83,48 @@ await yargs(hideBin(process.argv))
         .option("reports", { type: "string", default: "reports", describe: "directory for junit.xml, results.json and summary.md" })
         .option("expect", { type: "string", describe: "expected results of this target (JSON, see fixtures/expectations/): exit 0 only when the run matches them, listing every new failure and new pass" }),
     (argv) => exitWith(() => runCommand(argv as RunArgs)),
+  )
+  .command(
+    "script <paths..>",
+    "play scansion scenario scripts (.scs files, or every .scs file of a directory) against --target, or against a fresh embedded reference server per script",
+    (y) =>
+      y
+        .positional("paths", { type: "string", array: true, demandOption: true, describe: "script files and directories of scripts" })
+        .option("target", { type: "string", describe: "server under test, HOST[:PORT] (port 5222 by default); without it each script gets an embedded reference server of its own, serving the script's domain" })
+        .option("domain", { type: "string", describe: "XMPP domain of the target (required with --target; embedded: the script's domain); the scripts' JIDs are moved to it" })
+        .option("account", { type: "string", array: true, default: [] as string[], describe: "an account USER:PASSWORD (repeatable) to play the scripts' accounts, in the order each script declares them (a script needing more is skipped); without --account, --register or --admin a script runs as its own accounts" })
+        .option("register", { type: "boolean", default: false, describe: "play each script's accounts with fresh accounts made by in-band registration (XEP-0077), removed after it" })
+        .option("admin", { type: "string", describe: "an administrator USER:PASSWORD who makes fresh accounts for each script with XEP-0133 ad-hoc commands and removes them after it (the embedded server makes USER its administrator)" })
+        .option("tls", {
+          choices: ["plain", "starttls", "direct"] as const,
+          describe: "how the client secures its streams (default: plain for the embedded server and a loopback --target, starttls with a verified certificate for any other)",
+        })
+        .option("allow-plaintext-auth", {
+          type: "boolean",
+          default: false,
+          describe: "let SASL PLAIN send the password over an unencrypted stream to a --target that is not loopback (SCRAM, which reveals no password, is always allowed)",
+        })
+        .option("insecure", { type: "boolean", default: false, describe: "accept any server certificate" })
+        .option("ca", { type: "string", describe: "PEM file of a CA (or certificate) to trust; the embedded server's certificate is trusted automatically" })
+        .option("fault", { type: "string", array: true, default: [] as string[], describe: "turn on a named fault in the embedded server (repeatable; not with --target; see list --faults)" })
+        .option("only-tags", { type: "string", array: true, default: [] as string[], describe: "play only scripts with one of these tags (repeatable or comma-separated; `word` also matches `word: value`)" })
+        .option("skip-tags", { type: "string", array: true, default: [] as string[], describe: "leave out scripts with one of these tags (repeatable or comma-separated)" })
+        .option("component", { type: "string", describe: "with --target: attach as this XEP-0114 component NAME:SECRET@[HOST:]PORT to play a script's [Component] actor, whose JID becomes NAME (embedded: the server is given each script's components)" })
+        .option("timeout", { type: "number", default: 5000, describe: "wait for each stanza a script expects, and for the answer to the ping that proves `receives: nothing`, in ms" })
+        .option("max-wait", { type: "number", default: 10, describe: "longest resumption window `waits out the resumption window` waits, in seconds; a script meeting a longer one is skipped" })
+        .option("reports", { type: "string", default: "reports", describe: "directory for junit.xml, results.json and summary.md" })
+        .option("expect", { type: "string", describe: "expected results of this target (JSON, see fixtures/expectations/, scripts under \"scenarios\" by file name): exit 0 only when the scripts played match them" }),
+    (argv) => exitWith(() => scriptCommand(argv as unknown as ScriptArgs)),
+  )
+  .command(
+    "record",
+    "relay c2s clients to --target through a loopback proxy and, when stopped (Ctrl-C), write what passed as a scansion script",
+    (y) =>
+      y
+        .option("listen", { type: "number", demandOption: true, describe: "loopback port the clients connect to (0: any free port, printed)" })
+        .option("target", { type: "string", demandOption: true, describe: "the server, HOST[:PORT] (port 5222 by default), reached in the clear: it must let a loopback client log in without TLS" })
+        .option("out", { type: "string", describe: "file to write the script to (default: standard output)" }),
+    (argv) => exitWith(() => recordCommand(argv as unknown as RecordArgs)),
   )
   .command(
     "serve",

@@ -36,6 +36,28 @@ describe("matcher", () => {
     expect(describeMatcher({ name: "a", xmlns: "urn:xmpp:sm:3", attrs: { h: "4" } })).to.equal("<a xmlns='urn:xmpp:sm:3' h='4'/>");
   });
 
+  it("in strict mode wants the same attributes, the same text and the same children in order", () => {
+    const q = parseXml("<query xmlns='jabber:iq:version'><name>x</name><version>1.0</version></query>");
+    const exact = { name: "query", xmlns: "jabber:iq:version", strict: true, children: [{ name: "name", text: "x", strict: true }, { name: "version", text: "1.0", strict: true }] };
+    expect(match(q, exact).ok).to.equal(true);
+    const swapped = { ...exact, children: [exact.children[1]!, exact.children[0]!] };
+    expect(match(q, swapped).ok, "order").to.equal(false);
+    expect(match(q, { ...exact, children: [exact.children[0]!] }).ok, "an extra child").to.equal(false);
+    expect(match(q, { ...exact, children: [exact.children[0]!, { name: "version", strict: true }] }).ok, "text left out").to.equal(false);
+    expect(match(q, { ...exact, children: [exact.children[0]!, { name: "version" }] }).ok, "a non-strict child ignores its text").to.equal(true);
+    expect(match(parseXml("<x xmlns='urn:x' xmlns:p='urn:p'/>"), { name: "x", xmlns: "urn:x", strict: true }).ok, "namespace declarations").to.equal(true);
+  });
+
+  it("compares text trimmed", () => {
+    expect(match(parseXml("<body>\n  hi\n</body>"), { name: "body", text: "hi" }).ok).to.equal(true);
+  });
+
+  it("wants a name captured twice to capture the same value", () => {
+    const two = parseXml("<a x='1'><b y='1'/><b y='2'/></a>");
+    expect(match(two, { name: "a", attrs: { x: capture("v") }, children: [{ name: "b", attrs: { y: capture("v") } }] }).ok).to.equal(true);
+    expect(match(parseXml("<a x='1'><b y='2'/></a>"), { name: "a", attrs: { x: capture("v") }, children: [{ name: "b", attrs: { y: capture("v") } }] }).ok).to.equal(false);
+  });
+
   it("matches prefixed stream elements by local name and namespace", () => {
     const root = parseXml("<stream:stream xmlns:stream='http://etherx.jabber.org/streams'><stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>");
     const err = root.getChildElements()[0]!;

@@ -4,7 +4,7 @@ import { AdminAccounts, GivenAccounts, RegisteringAccounts, type AccountSource }
 import type { ComponentProfile } from "../harness/component.js";
 import { describeSocketError } from "../harness/errors.js";
 import { PeerListener } from "../harness/peer.js";
-import { defaultTlsMode, type Account, type TargetProfile, type TlsMode } from "../harness/target.js";
+import type { Account, TargetProfile } from "../harness/target.js";
 import { UsageError } from "../runner/errors.js";
 import { progressPrinter, totalsLine } from "../runner/report-console.js";
 import { writeReports } from "../runner/reports.js";
@@ -13,21 +13,13 @@ import { grepPattern, runSuites } from "../runner/run.js";
 import { describeOrder, parseOrder } from "../runner/order.js";
 import { suiteFiles } from "../runner/suites.js";
 import { startServer } from "../server/index.js";
-import { compareExpectations, expectationsHold, loadExpectations, type ExpectationReport } from "../runner/expectations.js";
+import { compareExpectations, expectationLines, expectationsHold, loadExpectations } from "../runner/expectations.js";
 import { checkFaults, parseComponent, parseAccount, parseHostPort, positiveInt, readCa, splitList } from "./args.js";
+import { adminAccount, externalTarget, type TargetArgs } from "./target-args.js";
 
-export interface RunArgs {
+export interface RunArgs extends TargetArgs {
   target?: string;
-  domain?: string;
   account: string[];
-  register: boolean;
-  admin?: string;
-  /** When not given: plain for the embedded server and a loopback target, starttls otherwise. */
-  tls?: TlsMode;
-  allowPlaintextAuth: boolean;
-  insecure: boolean;
-  ca?: string;
-  fault: string[];
   suite: string[];
   grep?: string;
   timeout: number;
@@ -106,7 +98,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     const files = writeReports(args.reports, { target: setup.summary, order, jobs, ...outcome, ...(compared ? { expectations: compared } : {}) });
     console.log("");
     console.log(totalsLine(outcome.totals));
-    if (compared) printExpectations(compared);
+    if (compared) for (const line of expectationLines(compared)) console.log(line);
     console.log(`reports: ${files.join(", ")}`);
     if (compared) return expectationsHold(compared) ? 0 : 1;
     if (outcome.totals.failed > 0) return 1;
@@ -123,37 +115,19 @@ export async function runCommand(args: RunArgs): Promise<number> {
   }
 }
 
-function printExpectations(e: ExpectationReport): void {
-  console.log(`expectations ${e.file} (${e.server}): ${e.matched} as expected, ${e.mismatches.length} not, ${e.stale.length} stale`);
-  for (const m of e.mismatches) console.log(`  UNEXPECTED ${m.actual} (expected ${m.expected}): ${m.id} ${m.title}: ${m.detail}`);
-  for (const s of e.stale) console.log(`  STALE entry, no such test: ${s.suite}: ${s.id}`);
-}
-
 async function external(args: RunArgs, spec: string, accounts: Account[]): Promise<Setup> {
-  if (args.fault.length > 0) throw new UsageError("--fault applies only to the embedded server (leave out --target)");
-  if (!args.domain) throw new UsageError("--domain is required with --target");
+  const target = externalTarget(args, spec);
   const admin = adminAccount(args);
   if (accounts.length === 0 && !args.register && !admin) {
     throw new UsageError("--target needs accounts: give --account USER:PASSWORD, --register or --admin USER:PASSWORD");
   }
-  const { host, port } = parseHostPort(spec, 5222);
-  const peerSpec = peerArgs(args, host);
-  const target: TargetProfile = {
-    host,
-    port,
-    domain: args.domain,
-    // Safe by default toward real servers: only a loopback target is reached in the clear unless --tls says so.
-    tls: args.tls ?? defaultTlsMode(host),
-    allowPlaintextAuth: args.allowPlaintextAuth,
-    insecure: args.insecure,
-    ...(args.ca ? { caPem: readCa(args.ca) } : {}),
-  };
+  const peerSpec = peerArgs(args, target.host);
   const smQueueLimit = args.smQueueLimit === undefined ? undefined : positiveInt("--sm-queue-limit", args.smQueueLimit);
-  const component = args.component === undefined ? undefined : { ...parseComponent(args.component, host), serverDomain: args.domain };
+  const component = args.component === undefined ? undefined : { ...parseComponent(args.component, target.host), serverDomain: target.domain };
   // Last, once every argument is known to be good: the peer listens from now on.
   const peer =
     peerSpec &&
-    (await PeerListener.start({ domain: peerSpec.domain, ...peerSpec.listen, target: { ...peerSpec.targetS2s, domain: args.domain } }).catch((err: unknown) => {
+    (await PeerListener.start({ domain: peerSpec.domain, ...peerSpec.listen, target: { ...peerSpec.targetS2s, domain: target.domain } }).catch((err: unknown) => {
       throw new UsageError(`--peer-listen ${args.peerListen}: cannot listen there (${describeSocketError(err)})`);
     }));
   return {
@@ -179,12 +153,6 @@ function peerArgs(args: RunArgs, targetHost: string) {
     listen: parseHostPort(args.peerListen, undefined, "--peer-listen"),
     targetS2s: args.targetS2s === undefined ? { host: targetHost, port: 5269 } : parseHostPort(args.targetS2s, 5269, "--target-s2s"),
   };
-}
-
-/** --admin USER:PASSWORD, which excludes --register. */
-function adminAccount(args: RunArgs): Account | undefined {
-  if (args.register && args.admin) throw new UsageError("--register and --admin are two ways to create accounts: give one");
-  return args.admin === undefined ? undefined : parseAccount(args.admin, "--admin");
 }
 
 async function embedded(args: RunArgs, accounts: Account[]): Promise<Setup> {

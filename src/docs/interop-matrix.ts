@@ -1,27 +1,38 @@
 // Writes docs/interop.md: the interop launcher's runs with the provisioning of each, then
-// every test against the reference server and each server that has an expectations file,
-// with the reason and rule of every non-pass. Generated from the launcher's plan
+// every test and every scenario script against the reference server and each server that
+// has an expectations file, with the reason (and rule) of every non-pass. Generated from the launcher's plan
 // (src/interop/plan.ts) and fixtures/expectations/*.json, which `npm run interop` checks
 // against real runs, so the page says what CI verified. Usage: npm run docs:interop [-- --check]
 import { generatedDoc } from "./generated-doc.js";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { listTests, type ListedTest } from "../runner/list.js";
-import { loadExpectations, type Expectation, type ExpectationsFile } from "../runner/expectations.js";
+import { loadExpectations, SCRIPTS_SUITE, type Expectation, type ExpectationsFile } from "../runner/expectations.js";
+import { parseScript } from "../scripts/parse.js";
 import { DEFAULT_ACCOUNTS, describeRun, PLATFORMS } from "../interop/plan.js";
 import { knownSuites, OPT_IN_SUITES } from "../runner/suites.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const EXPECTATIONS_DIR = join(ROOT, "fixtures", "expectations");
 const OUT = join(ROOT, "docs", "interop.md");
+const SCENARIOS = "fixtures/scenarios";
+
+interface ScenarioScript {
+  file: string;
+  title: string;
+}
 
 async function interopMatrix(): Promise<string> {
   const tests = await listTests();
+  const scripts: ScenarioScript[] = readdirSync(join(ROOT, SCENARIOS))
+    .filter((f) => f.endsWith(".scs"))
+    .sort()
+    .map((f) => ({ file: f, title: parseScript(readFileSync(join(ROOT, SCENARIOS, f), "utf8"), `${SCENARIOS}/${f}`).title }));
   const servers = readdirSync(EXPECTATIONS_DIR)
     .filter((f) => f.endsWith(".json"))
     .sort()
-    .map((f) => ({ file: `fixtures/expectations/${f}`, doc: loadExpectations(join(EXPECTATIONS_DIR, f)), suites: suitesRun(f) }));
+    .map((f) => ({ file: `fixtures/expectations/${f}`, doc: loadExpectations(join(EXPECTATIONS_DIR, f)), suites: suitesRun(f), scenarios: playsScenarios(f) }));
   const out = [
     "# Interoperability matrix",
     "",
@@ -43,8 +54,35 @@ async function interopMatrix(): Promise<string> {
     const cells = servers.map((s) => (s.suites && !s.suites.has(t.suite) ? "not run" : cell(s.doc.tests[t.suite]?.[t.id])));
     out.push(`| ${t.id} | ${t.rules.join(" ")} | ${escape(t.title)} | pass | ${cells.join(" | ")} |`);
   }
-  for (const s of servers) out.push("", ...notes(s.doc, s.file, tests));
+  out.push(
+    "",
+    "## Scenario scripts",
+    "",
+    `The scripts of \`${SCENARIOS}/\`, played with \`xmpp-conformance script\` (docs/scripts.md) by the`,
+    "runs named `scenarios`. A script a server's file does not list under `scenarios` passes there; **fail**",
+    "names the rule the server breaks, *differs* marks a server that behaves otherwise than the script",
+    "where the rules allow it (its note says how).",
+    "",
+    `| Script | Title | reference | ${servers.map((s) => s.doc.server).join(" | ")} |`,
+    `|---|---|---|${servers.map(() => "---|").join("")}`,
+  );
+  for (const sc of scripts) {
+    const cells = servers.map((s) => (s.scenarios ? scriptCell(s.doc.tests[SCRIPTS_SUITE]?.[sc.file]) : "not run"));
+    out.push(`| ${sc.file} | ${escape(sc.title)} | pass | ${cells.join(" | ")} |`);
+  }
+  for (const s of servers) out.push("", ...notes(s.doc, s.file, tests, scripts));
   return out.join("\n") + "\n";
+}
+
+/** Whether a platform using this expectations file plays the scenario scripts. */
+function playsScenarios(file: string): boolean {
+  return PLATFORMS.some((p) => p.expectations === file && p.runs.some((r) => r.scenarios));
+}
+
+function scriptCell(e: Expectation | undefined): string {
+  if (!e) return "pass";
+  if (e.status === "skipped") return "skip";
+  return e.rule ? `**fail** (${e.rule})` : "*differs*";
 }
 
 /**
@@ -55,7 +93,7 @@ function suitesRun(file: string): Set<string> | undefined {
   const platform = PLATFORMS.find((p) => p.expectations === file);
   if (!platform) return undefined;
   const defaults = knownSuites().filter((s) => !OPT_IN_SUITES.includes(s));
-  return new Set(platform.runs.flatMap((r) => r.suites ?? defaults));
+  return new Set(platform.runs.flatMap((r) => (r.scenarios ? [] : (r.suites ?? defaults))));
 }
 
 /** Each CI run and where its test accounts come from, from the launcher's own plan. */
@@ -78,7 +116,7 @@ function runs(): string[] {
   for (const p of PLATFORMS) {
     const peer = p.federation ? `\`${p.federation.peerDomain}\` on port ${p.federation.peerPort}` : "none";
     for (const r of p.runs) {
-      const suites = r.suites ? r.suites.join(", ") : "every default suite";
+      const suites = r.scenarios ? `the scenario scripts (\`${SCENARIOS}/\`)` : r.suites ? r.suites.join(", ") : "every default suite";
       out.push(`| ${p.name} | ${r.name} | ${suites} | ${describeRun(p, r, DEFAULT_ACCOUNTS)} | ${peer} | \`fixtures/expectations/${p.expectations}\` |`);
     }
   }
@@ -94,7 +132,7 @@ function cell(e: Expectation | undefined): string {
   return e.status === "failed" ? `**fail** (${e.rule})${e.intermittent ? ", at times" : ""}` : "skip";
 }
 
-function notes(doc: ExpectationsFile, file: string, tests: ListedTest[]): string[] {
+function notes(doc: ExpectationsFile, file: string, tests: ListedTest[], scripts: ScenarioScript[]): string[] {
   const out = [`## ${doc.server}`, "", `From \`${file}\`.`, ""];
   let any = false;
   for (const t of tests) {
@@ -102,6 +140,13 @@ function notes(doc: ExpectationsFile, file: string, tests: ListedTest[]): string
     if (!e) continue;
     any = true;
     out.push(`- **${e.status === "failed" ? `fails ${e.rule}${e.intermittent ? " (at times)" : ""}` : "skipped"}**: ${t.id} ${escape(testTitle(t))}. ${escape(e.reason)}`);
+  }
+  for (const sc of scripts) {
+    const e = doc.tests[SCRIPTS_SUITE]?.[sc.file];
+    if (!e) continue;
+    any = true;
+    const verdict = e.status === "skipped" ? "skipped" : e.rule ? `fails ${e.rule}` : "differs";
+    out.push(`- **${verdict}**: script ${sc.file} (${escape(sc.title)}). ${escape(e.reason)}`);
   }
   if (!any) out.push("Every test passes.");
   return out;

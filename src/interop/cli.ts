@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // npm run interop -- --server prosody|ejabberd|libervia|all (repeatable): installs each server if missing, starts
-// it on loopback with state in a temp dir, creates accounts, runs the suites against it
-// once per run of its plan (src/interop/plan.ts) and stops what it started. Exit 0 when
-// every run matched, 1 on a test mismatch, 2 on a setup error (one line on stderr).
+// it on loopback with state in a temp dir, creates accounts, runs the suites (or plays the
+// scenario scripts) against it once per run of its plan (src/interop/plan.ts) and stops
+// what it started. Exit 0 when every run matched, 1 on a test mismatch, 2 on a setup
+// error (one line on stderr).
+import { SCRIPTS_SUITE } from "../runner/expectations.js";
 import { OPT_IN_SUITES } from "../runner/suites.js";
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -93,8 +95,10 @@ async function runAgainst(platform: Platform, accounts: Account[], args: Args): 
       if (interrupted) break;
       // A run with suites of its own runs those of them asked for; the others run what was
       // asked but the opt-in suites, which only a run that names them runs.
-      const suites = run.suites ? run.suites.filter((s) => asked.length === 0 || asked.includes(s)) : asked.filter((s) => !OPT_IN_SUITES.includes(s));
-      if ((run.suites || asked.length > 0) && suites.length === 0) continue;
+      // A scenarios run plays the scripts, asked for as the suite `scenarios`.
+      if (run.scenarios && asked.length > 0 && !asked.includes(SCRIPTS_SUITE)) continue;
+      const suites = run.suites ? run.suites.filter((s) => asked.length === 0 || asked.includes(s)) : asked.filter((s) => !OPT_IN_SUITES.includes(s) && s !== SCRIPTS_SUITE);
+      if (!run.scenarios && (run.suites || asked.length > 0) && suites.length === 0) continue;
       console.log(`\n-- ${platform.name} run ${run.name}: ${describeRun(platform, run, accounts)}`);
       let harness: ChildProcess | undefined;
       const stopHarness = () => harness?.kill("SIGTERM");
@@ -157,7 +161,7 @@ const argv = await yargs(hideBin(process.argv))
     type: "string", array: true, default: DEFAULT_ACCOUNTS.map((a) => `${a.username}:${a.password}`),
     describe: "account USER:PASSWORD to create besides admin, for the runs with given accounts (repeatable)",
   })
-  .option("suite", { type: "string", array: true, default: [] as string[], describe: "suite to run (repeatable or comma-separated; default: all)" })
+  .option("suite", { type: "string", array: true, default: [] as string[], describe: "suite to run (repeatable or comma-separated; default: all); `scenarios` for the runs that play the scenario scripts" })
   .option("reports", { type: "string", default: "reports/interop", describe: "reports go to DIR/<server>/<run>/, the server's log to DIR/<server>/" })
   .fail((msg, err) => {
     process.stderr.write(`${NAME}: ${errorLine(err ?? new UsageError(msg))}\n`);

@@ -32,6 +32,7 @@ export const ejabberd: Platform = {
   expectations: "ejabberd-23.01.json",
   runs: [
     { name: "admin", provisioning: "admin" },
+    { name: "scenarios", provisioning: "admin", scenarios: true },
     { name: "robustness", provisioning: "admin", suites: ["robustness"] },
   ],
   accountCommand: "ejabberdctl register",

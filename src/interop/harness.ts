@@ -1,9 +1,10 @@
-// Runs the harness's own CLI against a started server, as a user would, in a child process.
+// Runs the harness's own CLI against a started server, as a user would, in a child
+// process: `run` for the suites, `script` for a run of the scenario scripts.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { Account } from "../harness/target.js";
 import { SetupError } from "./errors.js";
-import { EXPECTATIONS_DIR, HARNESS_CLI } from "./paths.js";
+import { EXPECTATIONS_DIR, HARNESS_CLI, SCENARIOS_DIR } from "./paths.js";
 import type { Federation, Platform, Provisioning, Run, RunningServer } from "./platform.js";
 import { HOST } from "./ports.js";
 
@@ -44,18 +45,19 @@ export async function runHarness(run: HarnessRun): Promise<number> {
   const { server, platform } = run;
   const expect = `${EXPECTATIONS_DIR}${platform.expectations}`;
   if (!existsSync(expect)) throw new SetupError(`no expectations file ${expect}`);
-  const args = [
-    "run", "--target", `${HOST}:${server.ports.c2s}`, "--domain", server.domain,
-    ...accountOptions(run.run.provisioning, server.adminAccount, run.accounts),
-    "--timeout", "5000", "--max-wait", "10",
-    "--sm-queue-limit", String(server.smQueueLimit), "--reports", run.reports, "--expect", expect,
-    // The fixture's XEP-0114 component, with the secret made for this start.
-    "--component", `${server.component.domain}:${server.component.secret}@${server.ports.component}`,
-    // Prosody's pubsub component lets only admins create nodes; the fixture's admin may.
-    "--service-admin", pair(server.adminAccount),
-    ...peerOptions(platform.federation, server.ports.s2s),
-    ...run.suites.flatMap((s) => ["--suite", s]),
-  ];
+  const target = ["--target", `${HOST}:${server.ports.c2s}`, "--domain", server.domain, ...accountOptions(run.run.provisioning, server.adminAccount, run.accounts)];
+  // The fixture's XEP-0114 component, with the secret made for this start.
+  const component = ["--component", `${server.component.domain}:${server.component.secret}@${server.ports.component}`];
+  const common = ["--timeout", "5000", "--max-wait", "10", "--reports", run.reports, "--expect", expect];
+  const args = run.run.scenarios
+    ? ["script", SCENARIOS_DIR, ...target, ...component, ...common]
+    : [
+        "run", ...target, ...common, "--sm-queue-limit", String(server.smQueueLimit), ...component,
+        // Prosody's pubsub component lets only admins create nodes; the fixture's admin may.
+        "--service-admin", pair(server.adminAccount),
+        ...peerOptions(platform.federation, server.ports.s2s),
+        ...run.suites.flatMap((s) => ["--suite", s]),
+      ];
   console.log(`node ${HARNESS_CLI} ${args.join(" ")}`);
   const child = spawn(process.execPath, [HARNESS_CLI, ...args], { stdio: "inherit" });
   run.onStart(child);

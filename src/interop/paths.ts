@@ -12,3 +12,6 @@ export function serverFixture(server: string, file: string): string {
 
 /** What each server is expected to fail and skip, one file per server version. */
 export const EXPECTATIONS_DIR = `${ROOT}fixtures/expectations/`;
+
+/** The scenario scripts a run with `scenarios` plays. */
+export const SCENARIOS_DIR = `${ROOT}fixtures/scenarios`;

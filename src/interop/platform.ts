@@ -19,6 +19,8 @@ export interface Run {
   readonly provisioning: Provisioning;
   /** The suites it runs; without, the default suites (or `--suite`). An opt-in suite runs only in a run that names it. */
   readonly suites?: readonly string[];
+  /** Plays the scenario scripts of fixtures/scenarios (`script`) instead of running suites. */
+  readonly scenarios?: true;
 }
 
 export interface Platform {

@@ -31,11 +31,13 @@ export const prosody: Platform = {
   name: "prosody",
   expectations: "prosody-0.12.json",
   // In-band registration, then the given accounts twice in a row on the same server: the
-  // second given run fails wherever the first left state behind that a test trips over.
+  // second given run fails wherever the first left state behind that a test trips over;
+  // then the scenario scripts, as the same given accounts.
   runs: [
     { name: "register", provisioning: "register" },
     { name: "given", provisioning: "given" },
     { name: "given-again", provisioning: "given" },
+    { name: "scenarios", provisioning: "given", scenarios: true },
     { name: "robustness", provisioning: "register", suites: ["robustness"] },
   ],
   accountCommand: "prosodyctl register",

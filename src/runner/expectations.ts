@@ -7,7 +7,7 @@ import type { TestResult, TestStatus } from "./results.js";
 
 export interface Expectation {
   status: "failed" | "skipped";
-  /** For a failure: the rule the server breaks. */
+  /** For a failure: the rule the server breaks (a script's failure may have none: the server differs where the rules allow it). */
   rule?: string;
   /** The evidence (for a deviation) or the missing feature (for a skip). */
   reason: string;
@@ -20,9 +20,12 @@ export interface Expectation {
 
 export interface ExpectationsFile {
   server: string;
-  /** suite name → test id → expectation. */
+  /** suite name → test id → expectation; the scenario scripts under SCRIPTS_SUITE, by file name. */
   tests: Record<string, Record<string, Expectation>>;
 }
+
+/** Where an expectations file lists the scenario scripts (`script --expect`). */
+export const SCRIPTS_SUITE = "scenarios";
 
 export interface Mismatch {
   suite: string;
@@ -60,7 +63,7 @@ export function loadExpectations(path: string): ExpectationsFile {
     for (const [id, e] of Object.entries(tests)) {
       if (e?.status !== "failed" && e?.status !== "skipped") throw bad(`${suite} ${id}: status must be "failed" or "skipped"`);
       if (typeof e.reason !== "string" || e.reason.trim() === "") throw bad(`${suite} ${id}: a reason is required`);
-      if (e.status === "failed" && typeof e.rule !== "string") throw bad(`${suite} ${id}: an expected failure names its rule`);
+      if (e.status === "failed" && typeof e.rule !== "string" && suite !== SCRIPTS_SUITE) throw bad(`${suite} ${id}: an expected failure names its rule`);
       if (e.intermittent !== undefined && (e.intermittent !== true || e.status !== "failed")) throw bad(`${suite} ${id}: "intermittent": true goes only with an expected failure`);
     }
   }
@@ -76,7 +79,7 @@ export function loadExpectations(path: string): ExpectationsFile {
 export function compareExpectations(
   file: string,
   expectations: ExpectationsFile,
-  results: TestResult[],
+  results: Array<Pick<TestResult, "suite" | "id" | "title" | "status" | "reason" | "failure">>,
   knownIds: Map<string, Set<string>>,
 ): ExpectationReport {
   const mismatches: Mismatch[] = [];
@@ -99,4 +102,13 @@ export function compareExpectations(
 
 export function expectationsHold(report: ExpectationReport): boolean {
   return report.mismatches.length === 0 && report.stale.length === 0;
+}
+
+/** The comparison as printed after a run: a totals line, then every mismatch and stale entry. */
+export function expectationLines(e: ExpectationReport): string[] {
+  return [
+    `expectations ${e.file} (${e.server}): ${e.matched} as expected, ${e.mismatches.length} not, ${e.stale.length} stale`,
+    ...e.mismatches.map((m) => `  UNEXPECTED ${m.actual} (expected ${m.expected}): ${m.id} ${m.title}: ${m.detail}`),
+    ...e.stale.map((s) => `  STALE entry, no such test: ${s.suite}: ${s.id}`),
+  ];
 }

@@ -5,7 +5,7 @@ import type { Builder, TestCase } from "junit-report-builder";
 import { bySuite, type RunReport } from "./results.js";
 
 // The typings declare an ES default export, but the package is CommonJS (`module.exports = builder`).
-const junit = junitModule as unknown as Builder;
+export const junit = junitModule as unknown as Builder;
 
 export function junitXml(report: RunReport): string {
   const builder = junit.newBuilder().name("xmpp-conformance");
@@ -25,7 +25,7 @@ export function junitXml(report: RunReport): string {
 }
 
 /** junit-report-builder writes a bare <skipped/>; CI tools show the reason from its message attribute. */
-function skippedWithMessage(tc: TestCase, message: string): void {
+export function skippedWithMessage(tc: TestCase, message: string): void {
   tc.skipped();
   const build = tc.build.bind(tc);
   tc.build = (parent) => {

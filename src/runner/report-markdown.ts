@@ -22,7 +22,7 @@ export function summaryMarkdown(report: RunReport): string {
     "",
     `**${totalsLine(report.totals)}**`,
   );
-  if (report.expectations) out.push("", ...expectationLines(report.expectations));
+  if (report.expectations) out.push("", ...expectationsMarkdown(report.expectations));
 
   for (const [suite, results] of bySuite(report.results)) {
     out.push("", `## ${inline(suite)}`, "", "| Result | Id | Rules | Test | ms |", "|---|---|---|---|---:|");
@@ -39,7 +39,8 @@ export function summaryMarkdown(report: RunReport): string {
   return out.join("\n") + "\n";
 }
 
-function expectationLines(e: ExpectationReport): string[] {
+/** The expectations section of a summary: met or not, and each mismatch and stale entry. */
+export function expectationsMarkdown(e: ExpectationReport): string[] {
   const ok = expectationsHold(e);
   const out = [
     `## Expectations: ${ok ? "met" : "NOT met"}`,
@@ -88,15 +89,15 @@ function list(items: string[]): string {
 }
 
 /** Titles and reasons quote XML: escaped, or renderers would take `<resume/>` for HTML and hide it. */
-function inline(text: string): string {
+export function inline(text: string): string {
   return text.replace(/\s+/g, " ").replace(/&/g, "&amp;").replace(/</g, "&lt;");
 }
 
-function cell(text: string): string {
+export function cell(text: string): string {
   return inline(text).replace(/\|/g, "\\|");
 }
 
-function fenced(text: string): string {
+export function fenced(text: string): string {
   const fence = text.includes("```") ? "````" : "```";
   return `${fence}\n${text}\n${fence}`;
 }

@@ -1,6 +1,8 @@
 // Element patterns: required attributes and children must be present, extras are
-// ignored unless `strict`; captures return attribute or text values. Suites,
-// scenario scripts and the reference server's own checks share these.
+// ignored unless `strict` (then the element must be exactly the pattern: the same
+// attributes, the same text, the same children in the same order); captures return
+// attribute or text values. Suites, scenario scripts and the reference server's own
+// checks share these.
 import { Element, childElements, parseXml } from "./element.js";
 
 export const ANY = Symbol("any value");
@@ -18,7 +20,9 @@ export interface Pattern {
   xmlns?: string;
   attrs?: Record<string, AttrPattern>;
   children?: Pattern[];
+  /** Compared with the element's text, trimmed. */
   text?: ValuePattern;
+  /** No other attributes (namespace declarations aside), text only as `text` says, exactly `children` in order. */
   strict?: boolean;
 }
 
@@ -104,18 +108,26 @@ function matchPattern(el: Element, p: Pattern, captures: Record<string, string>,
     if (r) return `${path}/@${name}: ${r}`;
   }
   if (p.strict) {
-    const extra = Object.keys(el.attrs).filter((k) => k !== "xmlns" && !(k in (p.attrs ?? {})));
+    const extra = Object.keys(el.attrs).filter((k) => k !== "xmlns" && !k.startsWith("xmlns:") && !(k in (p.attrs ?? {})));
     if (extra.length) return `${path}: unexpected attributes ${extra.join(", ")}`;
   }
+  const text = el.getText().trim();
   if (p.text !== undefined) {
-    const r = matchValue(el.getText(), p.text, captures);
+    const r = matchValue(text, p.text, captures);
     if (r) return `${path}/text(): ${r}`;
+  } else if (p.strict && text !== "") {
+    return `${path}/text(): expected none, got '${text}'`;
   }
+  return p.strict ? matchChildrenInOrder(el, p, captures, path) : matchChildrenAnyOrder(el, p, captures, path);
+}
+
+/** Each pattern child matches a distinct child of `el`, in any order; other children are ignored. */
+function matchChildrenAnyOrder(el: Element, p: Pattern, captures: Record<string, string>, path: string): string | undefined {
   const available = childElements(el);
   for (const cp of p.children ?? []) {
     let firstReason: string | undefined;
     const idx = available.findIndex((child) => {
-      const sub: Record<string, string> = {};
+      const sub = { ...captures };
       const r = matchPattern(child, cp, sub, `${path}/${cp.name}`);
       if (r === undefined) {
         Object.assign(captures, sub);
@@ -127,9 +139,20 @@ function matchPattern(el: Element, p: Pattern, captures: Record<string, string>,
     if (idx < 0) return firstReason ?? `${path}: missing child <${cp.name}${cp.xmlns ? ` xmlns='${cp.xmlns}'` : ""}>`;
     available.splice(idx, 1);
   }
-  if (p.strict && available.length) {
-    return `${path}: unexpected children ${available.map((c) => `<${c.name}>`).join(", ")}`;
+  return undefined;
+}
+
+/** The children of `el` are exactly the pattern's, one for one and in order. */
+function matchChildrenInOrder(el: Element, p: Pattern, captures: Record<string, string>, path: string): string | undefined {
+  const kids = childElements(el);
+  const wanted = p.children ?? [];
+  for (const [i, cp] of wanted.entries()) {
+    const child = kids[i];
+    if (!child) return `${path}: missing child <${cp.name}${cp.xmlns ? ` xmlns='${cp.xmlns}'` : ""}> (position ${i + 1})`;
+    const r = matchPattern(child, cp, captures, `${path}/${cp.name}`);
+    if (r) return r;
   }
+  if (kids.length > wanted.length) return `${path}: unexpected children ${kids.slice(wanted.length).map((c) => `<${c.name}>`).join(", ")}`;
   return undefined;
 }
 
@@ -138,6 +161,9 @@ function matchValue(value: string, vp: ValuePattern, captures: Record<string, st
   if (vp instanceof RegExp) return vp.test(value) ? undefined : `expected ${vp}, got '${value}'`;
   if (typeof vp === "function") return vp(value) ? undefined : `value '${value}' rejected`;
   if (vp.test && !vp.test.test(value)) return `expected ${vp.test} for $${vp.capture}, got '${value}'`;
+  // A name captured twice must capture the same value both times.
+  const earlier = captures[vp.capture];
+  if (earlier !== undefined && earlier !== value) return `expected '${earlier}' (captured as $${vp.capture}), got '${value}'`;
   captures[vp.capture] = value;
   return undefined;
 }

@@ -40,10 +40,10 @@ export default defineModule({
     // Before Stream Management disposes of the session's queue: contacts learn first.
     ctx.hooks.on("session-ended", ({ session }) => endPresence(ctx, session), 10);
     ctx.hooks.on("session-hibernated", ({ session }) => {
-      if (ctx.faults.has("sm.presence-flap")) announce(ctx, session, xml("presence", { type: "unavailable" }));
+      if (ctx.faults.has("sm.presence-flap")) announce(ctx, session, xml("presence", { type: "unavailable" }), false);
     });
     ctx.hooks.on("session-resumed", ({ session }) => {
-      if (ctx.faults.has("sm.presence-flap") && session.presence) announce(ctx, session, session.presence);
+      if (ctx.faults.has("sm.presence-flap") && session.presence) announce(ctx, session, session.presence, false);
     });
     ctx.hooks.on("account-removing", ({ jid }) => cancelEverything(ctx, jid));
   },
@@ -82,7 +82,7 @@ function presenceFromClient(ctx: ServerContext, session: Session, el: Element): 
   }
   if (type === "unavailable") {
     const was = session.available;
-    announce(ctx, session, el);
+    announce(ctx, session, el, true);
     session.presence = null;
     directedOf(session).clear();
     if (was) ctx.hooks.fireAll("presence-unavailable", { session });
@@ -91,7 +91,7 @@ function presenceFromClient(ctx: ServerContext, session: Session, el: Element): 
   const initial = !session.available;
   session.presence = el;
   session.priority = Number.parseInt(el.getChildText("priority") ?? "0", 10) || 0;
-  announce(ctx, session, el);
+  announce(ctx, session, el, true);
   if (initial) welcome(ctx, session);
   ctx.hooks.fireAll("presence-available", { session, el, initial });
   return false;
@@ -124,8 +124,13 @@ function localContact(ctx: ServerContext, bare: string): string | undefined {
   return j && j.local && j.domain === ctx.config.domain && ctx.store.hasUser(j.local) ? j.local : undefined;
 }
 
-/** Broadcasts `el` (available or unavailable) to subscribers, own resources and directed targets. */
-function announce(ctx: ServerContext, session: Session, el: Element): void {
+/**
+ * Broadcasts `el` (available or unavailable) to subscribers, own resources and directed
+ * targets. Presence the client sent goes back to it too (`reflect`; RFC 6121 4.2.2:
+ * "including the resource that generated the presence notification in the first
+ * place"); presence the server makes up for a session going away does not.
+ */
+function announce(ctx: ServerContext, session: Session, el: Element, reflect: boolean): void {
   const out = clone(el);
   out.attrs.from = session.jid.full;
   delete out.attrs.to;
@@ -138,7 +143,7 @@ function announce(ctx: ServerContext, session: Session, el: Element): void {
       route(ctx, copy);
     }
   }
-  toAvailable(ctx, out, session.jid.bare, session);
+  toAvailable(ctx, out, session.jid.bare, reflect ? undefined : session);
   if (out.attrs.type === "unavailable") {
     for (const full of directedOf(session)) {
       const s = ctx.sessions.get(full);
@@ -167,7 +172,7 @@ function welcome(ctx: ServerContext, session: Session): void {
 /** The session is over: unavailable to everyone who saw it available. */
 function endPresence(ctx: ServerContext, session: Session): void {
   const was = session.available;
-  if (was || directedOf(session).size) announce(ctx, session, xml("presence", { type: "unavailable" }));
+  if (was || directedOf(session).size) announce(ctx, session, xml("presence", { type: "unavailable" }), false);
   session.presence = null;
   directedOf(session).clear();
   if (was) ctx.hooks.fireAll("presence-unavailable", { session });
