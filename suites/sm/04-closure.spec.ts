@@ -1,54 +1,15 @@
 // XEP-0198 errors, closure and expiry: SM-20 (expired), SM-23 to SM-27.
 import { conformance } from "../../src/runner/dsl.js";
-import { check, Violation } from "../../src/verdict/verdict.js";
-import { NS } from "../../src/xmpp/ns.js";
+import { check } from "../../src/verdict/verdict.js";
 import { message, newId, ping, sm } from "../../src/xmpp/builders.js";
-import { Element, xml } from "../../src/xmpp/element.js";
+import type { Element } from "../../src/xmpp/element.js";
 import { randomBytes } from "node:crypto";
 import { parseH } from "../../src/xmpp/sm-counter.js";
-import type { TestClient } from "../../src/harness/client.js";
-import type { Account } from "../../src/harness/target.js";
-import type { TestContext } from "../../src/runner/test-context.js";
 import {
-  SM3, SUITE, attemptResume, checkFailedCondition, needsSm3, requestAck, requireFailed, resumable, resumableShort, resumeAs,
+  EXPIRY_MARGIN_MS, SM3, SUITE, attemptResume, checkFailedCondition, needsSm3, requestAck, requireAccountedFor, requireFailed, resumable, resumableShort, resumeAs,
   requireAnswer, selfMessage, sendResume, smAnswer, waitProtocolTimer, watchedResumable,
 } from "./sm-helpers.js";
 import { endOtherSessions } from "../common/accounts.js";
-
-/**
- * Margin past an announced window before calling it expired: servers check windows
- * with whole-second timers (Prosody 0.12 at max + 1 s), which no rule forbids
- * (docs/rules-addendum.md, "Expiry").
- */
-const EXPIRY_MARGIN_MS = 2500;
-
-/**
- * SM-26: every message must be accounted for, bounced to its sender or delivered to
- * the recipient's next session (offline storage, with a delay stamp). Silent loss fails.
- */
-async function requireAccountedFor(t: TestContext, sender: TestClient, recipient: Account, sent: Element[]): Promise<void> {
-  const bounced = new Set(
-    (await sender.drainUntilBarrier(undefined, { rule: "SM-26" }))
-      .filter((el) => el.name === "message" && el.attrs.type === "error")
-      .map((el) => el.attrs.id),
-  );
-  const missing = sent.filter((m) => !bounced.has(m.attrs.id));
-  if (!missing.length) return;
-  const later = await t.connect(recipient);
-  await later.send(xml("presence"));
-  const offline = (await later.drainUntilBarrier(undefined, { rule: "SM-26" })).filter((el) => el.name === "message");
-  const lost = missing.filter((m) => {
-    const copy = offline.find((el) => el.attrs.id === m.attrs.id || el.getChildText("body") === m.getChildText("body"));
-    return !copy || !copy.getChild("delay", NS.delay);
-  });
-  if (lost.length) {
-    throw new Violation(
-      "SM-26",
-      "each unacknowledged message bounced to its sender or delivered later with a <delay/> stamp",
-      `neither for ${lost.map((m) => m.attrs.id).join(", ")}`,
-    );
-  }
-}
 
 describe(SUITE, () => {
   conformance({ id: "sm.expiry.resume-fails", rules: ["SM-20"], title: "<resume/> after the window expired fails with item-not-found (h, if given, is the handled count)", needs: [needsSm3] }, async (t) => {

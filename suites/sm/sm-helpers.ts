@@ -5,7 +5,7 @@ import type { TestContext } from "../../src/runner/test-context.js";
 import type { Need } from "../../src/runner/needs.js";
 import { check, Violation } from "../../src/verdict/verdict.js";
 import { predicate } from "../../src/xmpp/match.js";
-import { Element } from "../../src/xmpp/element.js";
+import { Element, xml } from "../../src/xmpp/element.js";
 import { endOtherSessions, ensureMutualSubscription } from "../common/accounts.js";
 import { message, newId, sm } from "../../src/xmpp/builders.js";
 import { NS, STANZA_CONDITIONS, SmNamespace } from "../../src/xmpp/ns.js";
@@ -218,4 +218,41 @@ export async function sentBeforeAuthentication(c: TestClient, account: Account):
     if (!c.streamClosed) throw err;
   }
   return c.unread();
+}
+
+/**
+ * Margin past an announced window before calling it expired: servers check windows
+ * with whole-second timers (Prosody 0.12 at max + 1 s), which no rule forbids
+ * (docs/rules-addendum.md, "Expiry").
+ */
+export const EXPIRY_MARGIN_MS = 2500;
+
+/**
+ * SM-26: every message must be accounted for, bounced to its sender or delivered to
+ * the recipient's next session (offline storage, with a delay stamp). Silent loss fails.
+ */
+export async function requireAccountedFor(t: TestContext, sender: TestClient, recipient: Account, sent: Element[]): Promise<void> {
+  const bounced = new Set(
+    (await sender.drainUntilBarrier(undefined, { rule: "SM-26" }))
+      .filter((el) => el.name === "message" && el.attrs.type === "error")
+      .map((el) => el.attrs.id),
+  );
+  const missing = sent.filter((m) => !bounced.has(m.attrs.id));
+  if (!missing.length) return;
+  const later = await t.connect(recipient);
+  await later.send(xml("presence"));
+  const offline = (await later.drainUntilBarrier(undefined, { rule: "SM-26" })).filter((el) => el.name === "message");
+  // Closed, so that later sessions of the account are not sent copies meant for this one.
+  await later.close();
+  const lost = missing.filter((m) => {
+    const copy = offline.find((el) => el.attrs.id === m.attrs.id || el.getChildText("body") === m.getChildText("body"));
+    return !copy || !copy.getChild("delay", NS.delay);
+  });
+  if (lost.length) {
+    throw new Violation(
+      "SM-26",
+      "each unacknowledged message bounced to its sender or delivered later with a <delay/> stamp",
+      `neither for ${lost.map((m) => m.attrs.id).join(", ")}`,
+    );
+  }
 }
