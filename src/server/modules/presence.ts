@@ -145,9 +145,11 @@ function announce(ctx: ServerContext, session: Session, el: Element, reflect: bo
   }
   toAvailable(ctx, out, session.jid.bare, reflect ? undefined : session);
   if (out.attrs.type === "unavailable") {
-    for (const full of directedOf(session)) {
-      const s = ctx.sessions.get(full);
-      if (s) toAvailable(ctx, out, s.jid.bare);
+    // RFC 6121 4.6.3: to the very JID that got directed presence, available or not.
+    for (const jid of directedOf(session)) {
+      const copy = clone(out);
+      copy.attrs.to = jid;
+      route(ctx, copy);
     }
   }
 }
