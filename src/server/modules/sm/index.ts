@@ -61,6 +61,7 @@ export default defineModule({
     "sm.failed-wrong-ns": { rules: ["SM-24"], description: "<failed/> conditions are in the streams namespace" },
     "sm.resume-after-close": { rules: ["SM-25"], description: "a cleanly closed session hibernates and stays resumable" },
     "sm.silent-drop-on-expiry": { rules: ["SM-26"], description: "unacknowledged stanzas are discarded at expiry or queue overflow" },
+    "sm.close-drops-unacked": { rules: ["SM-26"], description: "unacknowledged stanzas are discarded when the client closes its stream cleanly" },
     "sm.early-expiry": { rules: ["SM-27"], description: "a hibernating session expires after half the announced max" },
     "sm.resume-other-account": { rules: ["SM-28"], description: "another account may resume a session" },
     "sm.resume-after-bind": { rules: ["SM-29"], description: "<resume/> after bind on the same stream succeeds" },
@@ -100,6 +101,7 @@ export default defineModule({
     });
     ctx.hooks.on("stream-closed", ({ session }) => {
       const state = stateOfSession(session);
+      if (state && ctx.faults.has("sm.close-drops-unacked")) state.queue = [];
       if (!state || !isResumable(ctx, state) || !ctx.faults.has("sm.resume-after-close")) return undefined;
       session.link = null;
       hibernate(ctx, session, state);
