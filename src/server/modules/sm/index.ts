@@ -62,6 +62,7 @@ export default defineModule({
     "sm.resume-after-close": { rules: ["SM-25"], description: "a cleanly closed session hibernates and stays resumable" },
     "sm.silent-drop-on-expiry": { rules: ["SM-26"], description: "unacknowledged stanzas are discarded at expiry or queue overflow" },
     "sm.close-drops-unacked": { rules: ["SM-26"], description: "unacknowledged stanzas are discarded when the client closes its stream cleanly" },
+    "sm.takeover-drops-queue": { rules: ["SM-26"], description: "a hibernating session replaced by a fresh login on its resource discards its unacknowledged stanzas" },
     "sm.early-expiry": { rules: ["SM-27"], description: "a hibernating session expires after half the announced max" },
     "sm.resume-other-account": { rules: ["SM-28"], description: "another account may resume a session" },
     "sm.resume-after-bind": { rules: ["SM-29"], description: "<resume/> after bind on the same stream succeeds" },
@@ -110,6 +111,8 @@ export default defineModule({
     ctx.hooks.on("session-ended", ({ session, reason }) => {
       const state = stateOfSession(session);
       if (!state) return;
+      // Still hibernating (a resume clears expiry) and ended early: a fresh login took the resource.
+      if (state.expiry && reason === "closed" && ctx.faults.has("sm.takeover-drops-queue")) state.queue = [];
       ctx.timers.cancel(state.expiry);
       registryOf(ctx).forget(state.id, session);
       if (reason === "expired") registryOf(ctx).bury(state.id, session.jid.bare, state.inbound);
