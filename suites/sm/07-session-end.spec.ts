@@ -3,8 +3,11 @@
 import { conformance } from "../../src/runner/dsl.js";
 import { check } from "../../src/verdict/verdict.js";
 import { message, newId, ping, presence } from "../../src/xmpp/builders.js";
-import { endOtherSessions } from "../common/accounts.js";
-import { SUITE, deliver, enable, needsSm3, requireAccountedFor, requireFailed, resumable, resumeAs } from "./sm-helpers.js";
+import { endOtherSessions, ensureMutualSubscription } from "../common/accounts.js";
+import {
+  EXPIRY_MARGIN_MS, SUITE, deliver, enable, needsSm3, requireAccountedFor, requireFailed, resumable, resumableShort, resumeAs,
+  waitProtocolTimer,
+} from "./sm-helpers.js";
 
 const needs = [needsSm3, { accounts: 2 }];
 
@@ -47,5 +50,17 @@ describe(SUITE, () => {
     await fresh.close();
     const { answer } = await resumeAs(t, alice!, id, 0);
     requireFailed(answer, "SM-20", ["item-not-found"], "for the SM-ID of a session a fresh login replaced");
+  });
+
+  conformance({ id: "sm.expiry.unavailable", rules: ["SM-25", "SM-26"], title: "contacts receive unavailable presence once a dropped session's window has expired", needs }, async (t) => {
+    const [alice, bob] = await t.accounts(2);
+    await endOtherSessions(t, alice!);
+    const { c, max } = await resumableShort(t, alice!);
+    const contact = await t.connect(bob!);
+    await ensureMutualSubscription(t, c, contact);
+    const from = c.jid!;
+    c.kill();
+    await waitProtocolTimer(max * 1000 + EXPIRY_MARGIN_MS);
+    await contact.expect({ name: "presence", attrs: { from, type: "unavailable" } }, { rule: "SM-25" });
   });
 });

@@ -63,6 +63,7 @@ export default defineModule({
     "sm.silent-drop-on-expiry": { rules: ["SM-26"], description: "unacknowledged stanzas are discarded at expiry or queue overflow" },
     "sm.close-drops-unacked": { rules: ["SM-26"], description: "unacknowledged stanzas are discarded when the client closes its stream cleanly" },
     "sm.takeover-drops-queue": { rules: ["SM-26"], description: "a hibernating session replaced by a fresh login on its resource discards its unacknowledged stanzas" },
+    "sm.expiry-forgets-presence": { rules: ["SM-25"], description: "a session whose window expires loses its presence first, so contacts get no unavailable presence" },
     "sm.early-expiry": { rules: ["SM-27"], description: "a hibernating session expires after half the announced max" },
     "sm.resume-other-account": { rules: ["SM-28"], description: "another account may resume a session" },
     "sm.resume-after-bind": { rules: ["SM-29"], description: "<resume/> after bind on the same stream succeeds" },
@@ -124,7 +125,10 @@ export default defineModule({
 /** Keeps a dropped session bound and queueing until its window passes. */
 function hibernate(ctx: ServerContext, session: Session, state: SmState): void {
   const seconds = ctx.faults.has("sm.early-expiry") ? state.window / 2 : state.window;
-  state.expiry = ctx.timers.after(seconds * 1000, () => ctx.sessions.end(session, "expired"));
+  state.expiry = ctx.timers.after(seconds * 1000, () => {
+    if (ctx.faults.has("sm.expiry-forgets-presence")) session.presence = null;
+    ctx.sessions.end(session, "expired");
+  });
   ctx.log(`${session.jid.full} hibernating for ${seconds}s`);
   ctx.hooks.fireAll("session-hibernated", { session });
 }
