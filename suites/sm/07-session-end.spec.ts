@@ -2,7 +2,8 @@
 // (behaviours MongooseIM's sm_SUITE checks that the other SM tests did not).
 import { conformance } from "../../src/runner/dsl.js";
 import { check } from "../../src/verdict/verdict.js";
-import { message, newId, ping, presence } from "../../src/xmpp/builders.js";
+import { iq, message, newId, ping, presence } from "../../src/xmpp/builders.js";
+import { xml } from "../../src/xmpp/element.js";
 import { endOtherSessions, ensureMutualSubscription } from "../common/accounts.js";
 import {
   EXPIRY_MARGIN_MS, SUITE, deliver, enable, needsSm3, requireAccountedFor, requireFailed, resumable, resumableShort, resumeAs,
@@ -62,5 +63,40 @@ describe(SUITE, () => {
     c.kill();
     await waitProtocolTimer(max * 1000 + EXPIRY_MARGIN_MS);
     await contact.expect({ name: "presence", attrs: { from, type: "unavailable" } }, { rule: "SM-25" });
+  });
+
+  conformance({ id: "sm.resume.iq-answer", rules: ["SM-17"], title: "the answer to an iq sent before a drop arrives on the resumed stream", needs }, async (t) => {
+    const [alice, bob] = await t.accounts(2);
+    const { c, id, enabled } = await resumable(t, alice!);
+    const b = await t.connect(bob!);
+    const request = iq("get", { to: b.jid!, id: newId("before-drop") }, xml("query", { xmlns: "jabber:iq:version" }));
+    await c.send(request);
+    const asked = await b.expect({ name: "iq", attrs: { id: request.attrs.id! } }, { rule: "RFC6120-routing" });
+    await c.drainUntilBarrier();
+    const handled = c.stanzasSince(enabled.el);
+    c.kill();
+    await b.send(iq("result", { to: asked.attrs.from!, id: asked.attrs.id! }, xml("query", { xmlns: "jabber:iq:version" }, xml("name", {}, "xc"))));
+    // Bob's barrier: the server has routed the answer before answering it.
+    await b.drainUntilBarrier();
+    const { c: again, answer } = await resumeAs(t, alice!, id, handled);
+    check(answer.name === "resumed", "SM-17", "<resumed/>", answer.toString());
+    const got = (await again.drainUntilBarrier()).some((el) => el.name === "iq" && el.attrs.id === request.attrs.id && el.attrs.type === "result");
+    check(got, "SM-17", `the iq result to ${request.attrs.id} on the resumed stream`, "none before a barrier");
+  });
+
+  conformance({ id: "sm.resume.directed-presence", rules: ["SM-23"], title: "directed presence survives a drop and a resume: no unavailable then, unavailable when the session ends", needs }, async (t) => {
+    const [alice, bob] = await t.accounts(2);
+    const { c, id, enabled } = await resumable(t, alice!);
+    const b = await t.connect(bob!);
+    await c.send(presence({ to: b.jid! }));
+    await b.expect({ name: "presence", attrs: { from: c.jid! } }, { rule: "RFC6121-presence" });
+    await c.drainUntilBarrier();
+    c.kill();
+    const { c: again, answer } = await resumeAs(t, alice!, id, c.stanzasSince(enabled.el), undefined, c);
+    check(answer.name === "resumed", "SM-23", "<resumed/>", answer.toString());
+    await b.expectNothing({ name: "presence", attrs: { from: c.jid!, type: "unavailable" } }, "SM-23");
+    // The resumed session is the one that sent directed presence (docs/rules-addendum.md, "Directed presence").
+    await again.close();
+    await b.expect({ name: "presence", attrs: { from: c.jid!, type: "unavailable" } }, { rule: "SM-23" });
   });
 });

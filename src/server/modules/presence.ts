@@ -32,6 +32,7 @@ export default defineModule({
   name: "presence",
   faults: {
     "sm.presence-flap": { rules: ["SM-23"], description: "unavailable presence on TCP drop, available again on resume" },
+    "sm.resume-forgets-directed": { rules: ["SM-23"], description: "a resumed session forgets where it sent directed presence, so those entities never get unavailable presence" },
   },
   load(ctx) {
     ctx.hooks.on("presence/outgoing", ({ session, el }) => presenceFromClient(ctx, session, el));
@@ -44,6 +45,7 @@ export default defineModule({
     });
     ctx.hooks.on("session-resumed", ({ session }) => {
       if (ctx.faults.has("sm.presence-flap") && session.presence) announce(ctx, session, session.presence, false);
+      if (ctx.faults.has("sm.resume-forgets-directed")) directedOf(session).clear();
     });
     ctx.hooks.on("account-removing", ({ jid }) => cancelEverything(ctx, jid));
   },
