@@ -3,7 +3,7 @@
 import { conformance } from "../../src/runner/dsl.js";
 import { check } from "../../src/verdict/verdict.js";
 import { iq, message, newId, ping, presence } from "../../src/xmpp/builders.js";
-import { xml } from "../../src/xmpp/element.js";
+import { xml, type Element } from "../../src/xmpp/element.js";
 import { endOtherSessions, ensureMutualSubscription } from "../common/accounts.js";
 import {
   EXPIRY_MARGIN_MS, SUITE, deliver, enable, needsSm3, requireAccountedFor, requireFailed, resumable, resumableShort, resumeAs,
@@ -27,6 +27,26 @@ describe(SUITE, () => {
       await a.close();
       await requireAccountedFor(t, b, alice!, sent);
     }
+  });
+
+  conformance({ id: "sm.close.overflow-no-loss", rules: ["SM-25", "SM-26"], title: "after more messages than the queue limit went unacknowledged, none is lost when the client closes cleanly", needs: [needsSm3, { accounts: 2 }, { smQueueLimit: true }] }, async (t) => {
+    const [alice, bob] = await t.accounts(2);
+    await endOtherSessions(t, alice!);
+    const a = await t.connect(alice!);
+    await enable(a, { resume: true });
+    const b = await t.connect(bob!);
+    const sent: Element[] = [];
+    for (let i = 0; i < t.options.smQueueLimit! + 3; i++) {
+      const m = message(a.jid!, `overflow ${i} ${newId("body")}`, { id: newId("close-overflow") });
+      sent.push(m);
+      await b.send(m);
+    }
+    // Bob's barrier (an iq, leaving any bounce unread): every message has been routed.
+    // The XEP lets a server end the session at its limit (a stream error) or keep
+    // queueing; either way nothing may be lost.
+    await b.iq(ping(t.domain));
+    await a.close();
+    await requireAccountedFor(t, b, alice!, sent);
   });
 
   conformance({ id: "sm.takeover.fresh-login", rules: ["SM-26", "SM-20"], title: "a fresh login on a dropped session's resource gets its queue or the senders get bounces; the old SM-ID then fails with item-not-found", needs }, async (t) => {
