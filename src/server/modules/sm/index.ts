@@ -59,7 +59,7 @@ export default defineModule({
     "sm.close-after-failed-resume": { rules: ["SM-21"], description: "a failed resume is followed by a stream error" },
     "sm.no-conflict": { rules: ["SM-22"], description: "the old connection is left open after its session is resumed elsewhere" },
     "sm.failed-wrong-ns": { rules: ["SM-24"], description: "<failed/> conditions are in the streams namespace" },
-    "sm.resume-after-close": { rules: ["SM-25"], description: "a cleanly closed session hibernates and stays resumable" },
+    "sm.resume-after-close": { rules: ["SM-25", "SM-26"], description: "a cleanly closed session hibernates and stays resumable, its unacknowledged stanzas held in it" },
     "sm.silent-drop-on-expiry": { rules: ["SM-26"], description: "unacknowledged stanzas are discarded at expiry or queue overflow" },
     "sm.close-drops-unacked": { rules: ["SM-26"], description: "unacknowledged stanzas are discarded when the client closes its stream cleanly" },
     "sm.takeover-drops-queue": { rules: ["SM-26"], description: "a hibernating session replaced by a fresh login on its resource discards its unacknowledged stanzas" },
