@@ -108,6 +108,8 @@ describe(SUITE, () => {
     const [alice, bob] = await t.accounts(2);
     const { c, id, enabled } = await resumable(t, alice!);
     const b = await t.connect(bob!);
+    // Bob is available, like any peer one tells of presence; there is no subscription either way.
+    await b.send(presence());
     await c.send(presence({ to: b.jid! }));
     await b.expect({ name: "presence", attrs: { from: c.jid! } }, { rule: "RFC6121-presence" });
     await c.drainUntilBarrier();
