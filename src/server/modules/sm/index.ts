@@ -43,6 +43,8 @@ export default defineModule({
     "sm.double-enable": { rules: ["SM-09"], description: "a second <enable/> is answered with a second <enabled/>" },
     "sm.ack-off-by-one": { rules: ["SM-10", "SM-11", "SM-12", "SM-16", "SM-18"], description: "<a/> reports the inbound count plus one" },
     "sm.count-nonzas": { rules: ["SM-11", "SM-10", "SM-12", "SM-16", "SM-18", "SM-20"], description: "<r/>, <a/> and CSI nonzas are counted as stanzas" },
+    "sm.skip-presence": { rules: ["SM-11", "SM-10"], description: "presence stanzas (initial and directed) are not counted" },
+    "sm.count-malformed-acks": { rules: ["SM-10", "SM-13"], description: "an <a/> whose h is missing or not an unsignedInt is counted as a stanza" },
     "sm.skip-error-stanzas": { rules: ["SM-11"], description: "stanzas answered with a stanza error are not counted" },
     "sm.count-from-enabled": { rules: ["SM-12"], description: "a stanza arriving in the same data chunk as <enable/> is not counted" },
     "sm.no-wrap": { rules: ["SM-13", "SM-10", "SM-11", "SM-12", "SM-14", "SM-16", "SM-18"], description: "inbound counter starts at 4294967295 and is not reduced modulo 2^32" },
@@ -79,7 +81,7 @@ export default defineModule({
     ctx.hooks.on("element-handled", ({ host, el, kind }) => {
       const state = smOf(host);
       // Its own <enable/> and <resume/> never count, not even with sm.count-nonzas.
-      if (state && !(isSmNamespace(el.getNS()) && (el.name === "enable" || el.name === "resume"))) countInbound(ctx, state, host.chunk, kind);
+      if (state && !(isSmNamespace(el.getNS()) && (el.name === "enable" || el.name === "resume"))) countInbound(ctx, state, host.chunk, kind, el.name);
     });
     ctx.hooks.on("session-bound", ({ host, session }) => {
       // SM enabled before bind (only reachable through faults) moves to the session.
@@ -219,8 +221,9 @@ function positiveInt(v: string | undefined): number | undefined {
 type InboundKind = "stanza" | "errored" | "nonza";
 
 /** SM-11/SM-12: counts a handled stanza (never a nonza) toward the server's h. */
-function countInbound(ctx: ServerContext, state: SmState, chunk: number, kind: InboundKind): void {
+function countInbound(ctx: ServerContext, state: SmState, chunk: number, kind: InboundKind, name: string): void {
   if (kind === "nonza" && !ctx.faults.has("sm.count-nonzas")) return;
+  if (name === "presence" && ctx.faults.has("sm.skip-presence")) return;
   if (kind === "errored" && ctx.faults.has("sm.skip-error-stanzas")) return;
   if (chunk === state.enableChunk && ctx.faults.has("sm.count-from-enabled")) return;
   if (ctx.faults.has("sm.no-wrap")) state.inbound += 1;
@@ -267,7 +270,10 @@ const retainedAcked = new WeakMap<SmState, Unacked[]>();
 
 function handleA(ctx: ServerContext, host: SmHost, el: Element, state: SmState): void {
   const h = state.ns === NS.sm1 ? parseSeq1(el.attrs.h) : parseH(el.attrs.h);
-  if (h === undefined) return failed(ctx, host, state.ns, "bad-request");
+  if (h === undefined) {
+    if (ctx.faults.has("sm.count-malformed-acks")) state.countInbound();
+    return failed(ctx, host, state.ns, "bad-request");
+  }
   applyAck(ctx, host, state, h);
 }
 
