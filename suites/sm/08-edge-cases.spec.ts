@@ -1,11 +1,13 @@
-// XEP-0198 edge cases other servers' suites check: presence in h (SM-11) and malformed acks (SM-10, SM-13).
+// XEP-0198 edge cases other servers' suites check: presence in h (SM-11), malformed acks
+// (SM-10, SM-13), resumption across namespaces (SM-09) and the server's own <r/> (SM-10, SM-14).
 import { conformance } from "../../src/runner/dsl.js";
-import { check } from "../../src/verdict/verdict.js";
+import { check, Violation } from "../../src/verdict/verdict.js";
 import { NS } from "../../src/xmpp/ns.js";
-import { presence, sm } from "../../src/xmpp/builders.js";
+import { newId, presence, sm } from "../../src/xmpp/builders.js";
 import { xml } from "../../src/xmpp/element.js";
 import { predicate } from "../../src/xmpp/match.js";
-import { SM3, SUITE, enable, needsSm3, requestAck, selfMessage } from "./sm-helpers.js";
+import type { TestClient } from "../../src/harness/client.js";
+import { SM3, SUITE, enable, needsSm3, requestAck, resumable, resumeAs, selfMessage } from "./sm-helpers.js";
 
 /** <a/> elements whose h is missing, not a number, or one past xs:unsignedInt. */
 const MALFORMED_ACKS = [
@@ -13,6 +15,27 @@ const MALFORMED_ACKS = [
   { label: "h='x'", el: () => sm.a("x") },
   { label: "h='4294967296'", el: () => sm.a("4294967296") },
 ];
+
+/** Namespaces a sm:3 session must not be resumed in: the older one and one no server knows. */
+const FOREIGN_NAMESPACES = [NS.sm2, "urn:xmpp:conformance:sm:unknown"];
+
+/**
+ * Everything `c` received before the server answered a <resume/> of an unknown previd
+ * (the barrier: the server handles SM elements in order), or up to the stream's end.
+ */
+async function sentBeforeResumeBarrier(c: TestClient): Promise<ReturnType<TestClient["unread"]>> {
+  try {
+    await c.send(sm.resume(`no-such-${newId("previd")}`, 0));
+    const answer = await c.expect(
+      predicate("<failed/> or <resumed/> in answer to the barrier <resume/>", (el) => el.getNS() === SM3 && ["failed", "resumed"].includes(el.name)),
+      { rule: "SM-16" },
+    );
+    return c.unreadBefore(answer);
+  } catch (err) {
+    if (c.streamClosed) return c.unread();
+    throw err;
+  }
+}
 
 describe(SUITE, () => {
   conformance({ id: "sm.ack.counts-presence", rules: ["SM-11"], title: "initial and directed presence are stanzas: each counts toward h", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
@@ -46,4 +69,42 @@ describe(SUITE, () => {
       check(answer.attrs.h === "2", "SM-10", `<a h='2'/>: the <a/> with ${bad.label} is a nonza, not counted, and h stays an unsignedInt (SM-13)`, answer.toString());
     });
   }
+
+  conformance({ id: "sm.resume.no-namespace-cross", rules: ["SM-09"], title: "after an sm:3 drop, <resume/> in urn:xmpp:sm:2 or an unknown namespace never gets <resumed/>", needs: [needsSm3] }, async (t) => {
+    const [alice] = await t.accounts(1);
+    const { c, id, enabled } = await resumable(t, alice!);
+    await c.drainUntilBarrier();
+    const h = c.stanzasSince(enabled.el);
+    c.kill();
+    for (const ns of FOREIGN_NAMESPACES) {
+      const other = await t.connect(alice!, { until: "authenticated" });
+      await other.send(xml("resume", { xmlns: ns, previd: id, h: String(h) }));
+      const resumed = (await sentBeforeResumeBarrier(other)).find((el) => el.name === "resumed");
+      if (resumed) throw new Violation("SM-09", `<failed/>, a stream error or nothing for a <resume xmlns='${ns}'/> of an sm:3 session`, resumed.toString());
+      other.kill();
+    }
+    // The session is still there to resume in its own namespace.
+    const { answer } = await resumeAs(t, alice!, id, h);
+    check(answer.name === "resumed", "SM-09", "<resumed/> in urn:xmpp:sm:3 after the foreign-namespace attempts", answer.toString());
+  });
+
+  conformance({ id: "sm.ack.server-request", rules: ["SM-10", "SM-14"], title: "the server's own <r/> carries no attributes, and a correct <a/> keeps the stream up", needs: [needsSm3] }, async (t) => {
+    const [alice] = await t.accounts(1);
+    const c = await t.connect(alice!);
+    const { el } = await enable(c);
+    // Up to the queue limit, unacknowledged: when to ask is the server's choice (XEP-0198 §4).
+    const limit = t.options.smQueueLimit ?? 100;
+    await c.sendPipelined(Array.from({ length: Math.ceil(limit / 2) + 1 }, (_, i) => selfMessage(c, `unacked ${i}`)));
+    const r = (await c.drainUntilBarrier()).find((e) => e.name === "r" && e.getNS() === SM3);
+    if (r === undefined) return t.skip(`the target sent no <r/> while ${Math.ceil(limit / 2) + 1} stanzas were unacknowledged`);
+    const extra = Object.keys(r.attrs).filter((a) => a !== "xmlns");
+    check(extra.length === 0, "SM-10", "<r xmlns='urn:xmpp:sm:3'/> with no attributes", r.toString());
+    await c.send(sm.a(c.stanzasSince(el)));
+    try {
+      await c.drainUntilBarrier(undefined, { rule: "SM-14" });
+    } catch (err) {
+      if (!c.streamClosed) throw err;
+      throw new Violation("SM-14", "the stream kept up after a correct <a/>", c.streamError?.toString() ?? "the stream closed");
+    }
+  });
 });

@@ -50,6 +50,8 @@ export default defineModule({
     "sm.no-wrap": { rules: ["SM-13", "SM-10", "SM-11", "SM-12", "SM-14", "SM-16", "SM-18"], description: "inbound counter starts at 4294967295 and is not reduced modulo 2^32" },
     "sm.h-goes-back": { rules: ["SM-14", "SM-10", "SM-11", "SM-18"], description: "every second <a/> reports one less than the previous one" },
     "sm.ignore-ack-too-high": { rules: ["SM-15"], description: "an h acknowledging more than was sent is accepted, in <a/> and <resume/>" },
+    "sm.resume-any-namespace": { rules: ["SM-09"], description: "<resume/> in another SM namespace than the session's is resumed" },
+    "sm.r-with-attributes": { rules: ["SM-10"], description: "the server's own <r/> carries an h attribute" },
     "sm.resumed-h-zero": { rules: ["SM-16", "SM-18", "SM1-06"], description: "<resumed/> carries h='0'" },
     "sm.no-retransmit": { rules: ["SM-17", "SM1-08"], description: "unacknowledged stanzas are not re-sent after <resumed/>" },
     "sm.retransmit-acked": { rules: ["SM-17", "SM1-08"], description: "after <resumed/> the whole queue is re-sent, acknowledged stanzas included" },
@@ -284,7 +286,7 @@ function resume(ctx: ServerContext, host: SmHost, el: Element, ns: SmNamespace):
   const session = registryOf(ctx).find(previd);
   const state = session && stateOfSession(session);
   const usable =
-    session && state && state.ns === ns && isResumable(ctx, state) &&
+    session && state && (state.ns === ns || ctx.faults.has("sm.resume-any-namespace")) && isResumable(ctx, state) &&
     (host.username === undefined || session.jid.local === host.username || ctx.faults.has("sm.resume-other-account")) &&
     !(ns === NS.sm1 && ctx.faults.has("sm1.no-resume"));
   if (!usable) return resumeFailed(ctx, host, ns, previd);
@@ -343,7 +345,9 @@ function smSend(ctx: ServerContext, session: Session, el: Element): void {
   writeCounted(ctx, session.link, state, entry);
   // Clients that ack only when asked (slixmpp) would otherwise run into the queue
   // limit; asking once at half of it keeps short test sessions free of <r/>.
-  if (state.ns !== NS.sm1 && state.queue.length === Math.ceil(ctx.config.smQueueLimit / 2)) session.link.write(xml("r", { xmlns: state.ns }));
+  if (state.ns !== NS.sm1 && state.queue.length === Math.ceil(ctx.config.smQueueLimit / 2)) {
+    session.link.write(xml("r", { xmlns: state.ns, h: ctx.faults.has("sm.r-with-attributes") ? String(state.inbound) : undefined }));
+  }
 }
 
 /**
