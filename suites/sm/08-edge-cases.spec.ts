@@ -1,5 +1,6 @@
 // XEP-0198 edge cases other servers' suites check: presence in h (SM-11), malformed acks
-// (SM-10, SM-13), resumption across namespaces (SM-09) and the server's own <r/> (SM-10, SM-14).
+// (SM-10, SM-13), resumption across namespaces (SM-09), what a too-high h on <resume/> leaves
+// (SM-15, SM-16, SM-25) and the server's own <r/> (SM-10, SM-14).
 import { conformance } from "../../src/runner/dsl.js";
 import { check, Violation } from "../../src/verdict/verdict.js";
 import { NS } from "../../src/xmpp/ns.js";
@@ -7,7 +8,9 @@ import { newId, presence, sm } from "../../src/xmpp/builders.js";
 import { xml } from "../../src/xmpp/element.js";
 import { predicate } from "../../src/xmpp/match.js";
 import type { TestClient } from "../../src/harness/client.js";
-import { SM3, SUITE, enable, needsSm3, requestAck, resumable, resumeAs, selfMessage } from "./sm-helpers.js";
+import {
+  SM3, SUITE, attemptResume, enable, needsSm3, requestAck, resumable, resumeAs, selfMessage, watchedResumable,
+} from "./sm-helpers.js";
 
 /** <a/> elements whose h is missing, not a number, or one past xs:unsignedInt. */
 const MALFORMED_ACKS = [
@@ -106,5 +109,24 @@ describe(SUITE, () => {
       if (!c.streamClosed) throw err;
       throw new Violation("SM-14", "the stream kept up after a correct <a/>", c.streamError?.toString() ?? "the stream closed");
     }
+  });
+
+  conformance({ id: "sm.resume.h-too-high-aftermath", rules: ["SM-15", "SM-16", "SM-25"], title: "after a <resume/> with h above what was sent, the session is still resumable with its h, or has ended with unavailable presence to contacts", needs: [needsSm3, { accounts: 2 }] }, async (t) => {
+    const { account, contact, c, id, enabled } = await watchedResumable(t);
+    await c.drainUntilBarrier();
+    const handled = await requestAck(c);
+    const sent = c.stanzasSince(enabled.el);
+    c.kill();
+    // Far above what was sent: presence still in flight to the dropped session cannot make it right.
+    const { c: rejected, answer: bad } = await attemptResume(t, account, id, sent + 1000);
+    if (bad?.name === "resumed") throw new Violation("SM-15", "<failed/> or a handled-count-too-high stream error", bad.toString());
+    rejected.kill();
+    const { answer } = await resumeAs(t, account, id, sent, SM3, c);
+    if (answer.name === "resumed") {
+      check(answer.attrs.h === String(handled), "SM-16", `<resumed h='${handled}'/>: the session kept its count`, answer.toString());
+      return;
+    }
+    // No longer resumable: then it has ended, and its contacts must not see it still online.
+    await contact.expect({ name: "presence", attrs: { from: c.jid!, type: "unavailable" } }, { rule: "SM-25" });
   });
 });

@@ -52,6 +52,7 @@ export default defineModule({
     "sm.ignore-ack-too-high": { rules: ["SM-15"], description: "an h acknowledging more than was sent is accepted, in <a/> and <resume/>" },
     "sm.resume-any-namespace": { rules: ["SM-09"], description: "<resume/> in another SM namespace than the session's is resumed" },
     "sm.r-with-attributes": { rules: ["SM-10"], description: "the server's own <r/> carries an h attribute" },
+    "sm.too-high-resume-orphans": { rules: ["SM-15", "SM-25"], description: "a <resume/> with too high an h leaves the session bound but no longer resumable, its contacts never told it went" },
     "sm.resumed-h-zero": { rules: ["SM-16", "SM-18", "SM1-06"], description: "<resumed/> carries h='0'" },
     "sm.no-retransmit": { rules: ["SM-17", "SM1-08"], description: "unacknowledged stanzas are not re-sent after <resumed/>" },
     "sm.retransmit-acked": { rules: ["SM-17", "SM1-08"], description: "after <resumed/> the whole queue is re-sent, acknowledged stanzas included" },
@@ -294,7 +295,10 @@ function resume(ctx: ServerContext, host: SmHost, el: Element, ns: SmNamespace):
   const h = ns === NS.sm1 ? (el.attrs.h === undefined ? state.lastAcked : parseSeq1(el.attrs.h)) : parseH(el.attrs.h);
   if (h === undefined) return failed(ctx, host, ns, "bad-request");
   // Checked before the old session is touched: a too-high h closes only this new stream.
-  if (ns !== NS.sm1 && state.tooHigh(h) && !ctx.faults.has("sm.ignore-ack-too-high")) return tooHighError(host, ns, h, state.sent);
+  if (ns !== NS.sm1 && state.tooHigh(h) && !ctx.faults.has("sm.ignore-ack-too-high")) {
+    if (ctx.faults.has("sm.too-high-resume-orphans")) orphan(ctx, session, state);
+    return tooHighError(host, ns, h, state.sent);
+  }
 
   const old = session.link;
   if (old && old !== host) old.release(!ctx.faults.has("sm.no-conflict"));
@@ -308,6 +312,13 @@ function resume(ctx: ServerContext, host: SmHost, el: Element, ns: SmNamespace):
   if (ctx.faults.has("sm.reset-counters-on-resume")) state.inbound = 0;
   retransmit(ctx, host, state);
   ctx.hooks.fireAll("session-resumed", { session });
+}
+
+/** The half-alive session the sm.too-high-resume-orphans fault leaves: bound, unreachable by <resume/>, never expiring. */
+function orphan(ctx: ServerContext, session: Session, state: SmState): void {
+  ctx.timers.cancel(state.expiry);
+  state.expiry = undefined;
+  registryOf(ctx).forget(state.id, session);
 }
 
 function resumeFailed(ctx: ServerContext, host: SmHost, ns: SmNamespace, previd: string): void {
