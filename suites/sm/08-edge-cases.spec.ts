@@ -1,15 +1,15 @@
 // XEP-0198 edge cases other servers' suites check: presence in h (SM-11), malformed acks
-// (SM-10, SM-13), resumption across namespaces (SM-09), what a too-high h on <resume/> leaves
+// (SM-10, SM-13), delivery racing a resume (SM-17), resumption across namespaces (SM-09), what a too-high h on <resume/> leaves
 // (SM-15, SM-16, SM-25) and the server's own <r/> (SM-10, SM-14).
 import { conformance } from "../../src/runner/dsl.js";
 import { check, Violation } from "../../src/verdict/verdict.js";
 import { NS } from "../../src/xmpp/ns.js";
-import { newId, presence, sm } from "../../src/xmpp/builders.js";
+import { message, newId, ping, presence, sm } from "../../src/xmpp/builders.js";
 import { xml } from "../../src/xmpp/element.js";
 import { predicate } from "../../src/xmpp/match.js";
 import type { TestClient } from "../../src/harness/client.js";
 import {
-  SM3, SUITE, attemptResume, enable, needsSm3, requestAck, resumable, resumeAs, selfMessage, watchedResumable,
+  SM3, SUITE, attemptResume, enable, needsSm3, requestAck, requireAnswer, resumable, resumeAs, selfMessage, sendResume, watchedResumable,
 } from "./sm-helpers.js";
 
 /** <a/> elements whose h is missing, not a number, or one past xs:unsignedInt. */
@@ -18,6 +18,9 @@ const MALFORMED_ACKS = [
   { label: "h='x'", el: () => sm.a("x") },
   { label: "h='4294967296'", el: () => sm.a("4294967296") },
 ];
+
+/** Rounds of the handover race: each order of message and <resume/> several times. */
+const RACE_ROUNDS = 20;
 
 /** Namespaces a sm:3 session must not be resumed in: the older one and one no server knows. */
 const FOREIGN_NAMESPACES = [NS.sm2, "urn:xmpp:conformance:sm:unknown"];
@@ -128,5 +131,39 @@ describe(SUITE, () => {
     }
     // No longer resumable: then it has ended, and its contacts must not see it still online.
     await contact.expect({ name: "presence", attrs: { from: c.jid!, type: "unavailable" } }, { rule: "SM-25" });
+  });
+
+  conformance({ id: "sm.resume.handover-race", rules: ["SM-17"], title: `a contact's message racing the owner's <resume/> is delivered exactly once (${RACE_ROUNDS} rounds)`, needs: [needsSm3, { accounts: 2 }] }, async (t) => {
+    const [alice, bob] = await t.accounts(2);
+    const first = await resumable(t, alice!);
+    const b = await t.connect(bob!);
+    let current = first.c;
+    await current.drainUntilBarrier();
+    let handled = current.stanzasSince(first.enabled.el);
+    for (let round = 1; round <= RACE_ROUNDS; round++) {
+      current.kill();
+      const next = await t.connect(alice!, { until: "authenticated" });
+      const m = message(current.jid!, `race ${round}`, { id: newId(`race${round}`) });
+      // Three orders in turn: the message routed before <resume/>, written just before it, written just after it.
+      let answer;
+      if (round % 3 === 0) {
+        await b.send(m);
+        await b.iq(ping(t.domain));
+        answer = await sendResume(next, first.id, handled, SM3, current);
+      } else if (round % 3 === 1) {
+        [, answer] = await Promise.all([b.send(m), sendResume(next, first.id, handled, SM3, current)]);
+      } else {
+        [answer] = await Promise.all([sendResume(next, first.id, handled, SM3, current), b.send(m)]);
+      }
+      const resumed = requireAnswer(next, answer);
+      check(resumed.name === "resumed", "SM-17", `<resumed/> in round ${round}`, resumed.toString());
+      // Bob's barrier: the server has routed the message; Alice's then follows it on her stream.
+      const bounce = (await b.drainUntilBarrier(undefined, { rule: "SM-17" })).find((el) => el.attrs.id === m.attrs.id);
+      if (bounce) throw new Violation("SM-17", `round ${round}: the message delivered to the resumed session`, `bounced: ${bounce.toString()}`);
+      const copies = (await next.drainUntilBarrier(undefined, { rule: "SM-17" })).filter((el) => el.name === "message" && el.attrs.id === m.attrs.id);
+      check(copies.length === 1, "SM-17", `round ${round}: the message delivered exactly once`, `delivered ${copies.length} times`);
+      handled = (handled + next.stanzasSince(resumed)) % 2 ** 32;
+      current = next;
+    }
   });
 });

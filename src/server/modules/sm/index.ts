@@ -53,6 +53,7 @@ export default defineModule({
     "sm.resume-any-namespace": { rules: ["SM-09"], description: "<resume/> in another SM namespace than the session's is resumed" },
     "sm.r-with-attributes": { rules: ["SM-10"], description: "the server's own <r/> carries an h attribute" },
     "sm.too-high-resume-orphans": { rules: ["SM-15", "SM-25"], description: "a <resume/> with too high an h leaves the session bound but no longer resumable, its contacts never told it went" },
+    "sm.drop-while-hibernating": { rules: ["SM-17"], description: "a stanza for a hibernating session is discarded instead of queued" },
     "sm.resumed-h-zero": { rules: ["SM-16", "SM-18", "SM1-06"], description: "<resumed/> carries h='0'" },
     "sm.no-retransmit": { rules: ["SM-17", "SM1-08"], description: "unacknowledged stanzas are not re-sent after <resumed/>" },
     "sm.retransmit-acked": { rules: ["SM-17", "SM1-08"], description: "after <resumed/> the whole queue is re-sent, acknowledged stanzas included" },
@@ -344,6 +345,7 @@ function writeCounted(ctx: ServerContext, host: ClientLink, state: SmState, entr
 /** A stanza to a client with SM enabled: numbered, queued until acked, written if connected. */
 function smSend(ctx: ServerContext, session: Session, el: Element): void {
   const state = stateOfSession(session)!;
+  if (!session.link && ctx.faults.has("sm.drop-while-hibernating")) return;
   const entry = state.recordSent(el);
   if (state.queue.length > ctx.config.smQueueLimit) {
     ctx.log(`${session.jid.full}: more than ${ctx.config.smQueueLimit} unacked stanzas`);
