@@ -68,7 +68,7 @@ describe(SUITE, () => {
         predicate("<a/> answering the <r/> sent after the malformed one, or a stream error", (el) => el.is("error", NS.stream) || (el.name === "a" && el.getNS() === SM3)),
         { rule: "SM-10" },
       );
-      if (answer.name === "error") {
+      if (answer.is("error", NS.stream)) {
         check(await c.waitClosed(), "SM-10", "the stream closed after the stream error", "still open");
         return;
       }
