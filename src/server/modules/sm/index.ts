@@ -43,11 +43,17 @@ export default defineModule({
     "sm.double-enable": { rules: ["SM-09"], description: "a second <enable/> is answered with a second <enabled/>" },
     "sm.ack-off-by-one": { rules: ["SM-10", "SM-11", "SM-12", "SM-16", "SM-18"], description: "<a/> reports the inbound count plus one" },
     "sm.count-nonzas": { rules: ["SM-11", "SM-10", "SM-12", "SM-16", "SM-18", "SM-20"], description: "<r/>, <a/> and CSI nonzas are counted as stanzas" },
+    "sm.skip-presence": { rules: ["SM-11", "SM-10"], description: "presence stanzas (initial and directed) are not counted" },
+    "sm.count-malformed-acks": { rules: ["SM-10", "SM-13"], description: "an <a/> whose h is missing or not an unsignedInt is counted as a stanza" },
     "sm.skip-error-stanzas": { rules: ["SM-11"], description: "stanzas answered with a stanza error are not counted" },
     "sm.count-from-enabled": { rules: ["SM-12"], description: "a stanza arriving in the same data chunk as <enable/> is not counted" },
     "sm.no-wrap": { rules: ["SM-13", "SM-10", "SM-11", "SM-12", "SM-14", "SM-16", "SM-18"], description: "inbound counter starts at 4294967295 and is not reduced modulo 2^32" },
     "sm.h-goes-back": { rules: ["SM-14", "SM-10", "SM-11", "SM-18"], description: "every second <a/> reports one less than the previous one" },
     "sm.ignore-ack-too-high": { rules: ["SM-15"], description: "an h acknowledging more than was sent is accepted, in <a/> and <resume/>" },
+    "sm.resume-any-namespace": { rules: ["SM-09"], description: "<resume/> in another SM namespace than the session's is resumed" },
+    "sm.r-with-attributes": { rules: ["SM-10"], description: "the server's own <r/> carries an h attribute" },
+    "sm.too-high-resume-orphans": { rules: ["SM-15", "SM-25"], description: "a <resume/> with too high an h leaves the session bound but no longer resumable, its contacts never told it went" },
+    "sm.drop-while-hibernating": { rules: ["SM-17"], description: "a stanza for a hibernating session is discarded instead of queued" },
     "sm.resumed-h-zero": { rules: ["SM-16", "SM-18", "SM1-06"], description: "<resumed/> carries h='0'" },
     "sm.no-retransmit": { rules: ["SM-17", "SM1-08"], description: "unacknowledged stanzas are not re-sent after <resumed/>" },
     "sm.retransmit-acked": { rules: ["SM-17", "SM1-08"], description: "after <resumed/> the whole queue is re-sent, acknowledged stanzas included" },
@@ -82,7 +88,7 @@ export default defineModule({
     ctx.hooks.on("element-handled", ({ host, el, kind }) => {
       const state = smOf(host);
       // Its own <enable/> and <resume/> never count, not even with sm.count-nonzas.
-      if (state && !(isSmNamespace(el.getNS()) && (el.name === "enable" || el.name === "resume"))) countInbound(ctx, state, host.chunk, kind);
+      if (state && !(isSmNamespace(el.getNS()) && (el.name === "enable" || el.name === "resume"))) countInbound(ctx, state, host.chunk, kind, el.name);
     });
     ctx.hooks.on("session-bound", ({ host, session }) => {
       // SM enabled before bind (only reachable through faults) moves to the session.
@@ -228,8 +234,9 @@ function positiveInt(v: string | undefined): number | undefined {
 type InboundKind = "stanza" | "errored" | "nonza";
 
 /** SM-11/SM-12: counts a handled stanza (never a nonza) toward the server's h. */
-function countInbound(ctx: ServerContext, state: SmState, chunk: number, kind: InboundKind): void {
+function countInbound(ctx: ServerContext, state: SmState, chunk: number, kind: InboundKind, name: string): void {
   if (kind === "nonza" && !ctx.faults.has("sm.count-nonzas")) return;
+  if (name === "presence" && ctx.faults.has("sm.skip-presence")) return;
   if (kind === "errored" && ctx.faults.has("sm.skip-error-stanzas")) return;
   if (chunk === state.enableChunk && ctx.faults.has("sm.count-from-enabled")) return;
   if (ctx.faults.has("sm.no-wrap")) state.inbound += 1;
@@ -276,7 +283,10 @@ const retainedAcked = new WeakMap<SmState, Unacked[]>();
 
 function handleA(ctx: ServerContext, host: SmHost, el: Element, state: SmState): void {
   const h = state.ns === NS.sm1 ? parseSeq1(el.attrs.h) : parseH(el.attrs.h);
-  if (h === undefined) return failed(ctx, host, state.ns, "bad-request");
+  if (h === undefined) {
+    if (ctx.faults.has("sm.count-malformed-acks")) state.countInbound();
+    return failed(ctx, host, state.ns, "bad-request");
+  }
   applyAck(ctx, host, state, h);
 }
 
@@ -287,7 +297,7 @@ function resume(ctx: ServerContext, host: SmHost, el: Element, ns: SmNamespace):
   const session = registryOf(ctx).find(previd);
   const state = session && stateOfSession(session);
   const usable =
-    session && state && state.ns === ns && isResumable(ctx, state) &&
+    session && state && (state.ns === ns || ctx.faults.has("sm.resume-any-namespace")) && isResumable(ctx, state) &&
     (host.username === undefined || session.jid.local === host.username || ctx.faults.has("sm.resume-other-account")) &&
     !(ns === NS.sm1 && ctx.faults.has("sm1.no-resume"));
   if (!usable) return resumeFailed(ctx, host, ns, previd);
@@ -295,7 +305,10 @@ function resume(ctx: ServerContext, host: SmHost, el: Element, ns: SmNamespace):
   const h = ns === NS.sm1 ? (el.attrs.h === undefined ? state.lastAcked : parseSeq1(el.attrs.h)) : parseH(el.attrs.h);
   if (h === undefined) return failed(ctx, host, ns, "bad-request");
   // Checked before the old session is touched: a too-high h closes only this new stream.
-  if (ns !== NS.sm1 && state.tooHigh(h) && !ctx.faults.has("sm.ignore-ack-too-high")) return tooHighError(host, ns, h, state.sent);
+  if (ns !== NS.sm1 && state.tooHigh(h) && !ctx.faults.has("sm.ignore-ack-too-high")) {
+    if (ctx.faults.has("sm.too-high-resume-orphans")) orphan(ctx, session, state);
+    return tooHighError(host, ns, h, state.sent);
+  }
 
   const old = session.link;
   if (old && old !== host) old.release(!ctx.faults.has("sm.no-conflict"));
@@ -309,6 +322,13 @@ function resume(ctx: ServerContext, host: SmHost, el: Element, ns: SmNamespace):
   if (ctx.faults.has("sm.reset-counters-on-resume")) state.inbound = 0;
   retransmit(ctx, host, state);
   ctx.hooks.fireAll("session-resumed", { session });
+}
+
+/** The half-alive session the sm.too-high-resume-orphans fault leaves: bound, unreachable by <resume/>, never expiring. */
+function orphan(ctx: ServerContext, session: Session, state: SmState): void {
+  ctx.timers.cancel(state.expiry);
+  state.expiry = undefined;
+  registryOf(ctx).forget(state.id, session);
 }
 
 function resumeFailed(ctx: ServerContext, host: SmHost, ns: SmNamespace, previd: string): void {
@@ -334,6 +354,7 @@ function writeCounted(ctx: ServerContext, host: ClientLink, state: SmState, entr
 /** A stanza to a client with SM enabled: numbered, queued until acked, written if connected. */
 function smSend(ctx: ServerContext, session: Session, el: Element): void {
   const state = stateOfSession(session)!;
+  if (!session.link && ctx.faults.has("sm.drop-while-hibernating")) return;
   const entry = state.recordSent(el);
   if (state.queue.length > ctx.config.smQueueLimit) {
     ctx.log(`${session.jid.full}: more than ${ctx.config.smQueueLimit} unacked stanzas`);
@@ -346,7 +367,9 @@ function smSend(ctx: ServerContext, session: Session, el: Element): void {
   writeCounted(ctx, session.link, state, entry);
   // Clients that ack only when asked (slixmpp) would otherwise run into the queue
   // limit; asking once at half of it keeps short test sessions free of <r/>.
-  if (state.ns !== NS.sm1 && state.queue.length === Math.ceil(ctx.config.smQueueLimit / 2)) session.link.write(xml("r", { xmlns: state.ns }));
+  if (state.ns !== NS.sm1 && state.queue.length === Math.ceil(ctx.config.smQueueLimit / 2)) {
+    session.link.write(xml("r", { xmlns: state.ns, h: ctx.faults.has("sm.r-with-attributes") ? String(state.inbound) : undefined }));
+  }
 }
 
 /**
