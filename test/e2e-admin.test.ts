@@ -18,7 +18,7 @@ describe("--admin provisioning against the reference server", function () {
     const { child, port } = await serve("--port", "0", "--user", "admin:pw", "--admin", "admin", "--no-register", "--user", "alice:a");
     const dir = tempDir("xc-admin-");
     try {
-      const run = await cli("run", "--target", `127.0.0.1:${port}`, "--domain", "localhost", "--admin", "admin:pw", "--suite", "sm", "--grep", "SM-10", "--reports", dir);
+      const run = await cli("run", "--target", `127.0.0.1:${port}`, "--domain", "localhost", "--admin", "admin:pw", "--suite", "sm", "--grep", "SM-10", "--sm-queue-limit", "500", "--reports", dir);
       expect(run.code, run.stdout + run.stderr).to.equal(0);
       const t = totals(dir);
       expect(t.failed, run.stdout).to.equal(0);

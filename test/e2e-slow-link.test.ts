@@ -24,7 +24,7 @@ describe("the SM suite over a slow link", function () {
     try {
       const runVia = async (via: number) => {
         const dir = tempDir("xc-slow-");
-        const run = await cli("run", "--target", `127.0.0.1:${via}`, "--domain", "localhost", "--register", "--suite", "sm", "--jobs", "6", "--sm-queue-limit", "500", "--reports", dir);
+        const run = await cli("run", "--target", `127.0.0.1:${via}`, "--domain", "localhost", "--register", "--suite", "sm", "--jobs", "12", "--sm-queue-limit", "500", "--reports", dir);
         const rows = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")).results as ResultRow[];
         return { run, verdicts: Object.fromEntries(rows.map((r) => [r.id, r.status])), rows };
       };
