@@ -7,11 +7,16 @@ import { summaryMarkdown } from "./report-markdown.js";
 import type { RunReport } from "./results.js";
 
 export function writeReports(dir: string, report: RunReport): string[] {
+  return writeReportFiles(dir, { junit: junitXml(report), json: resultsJson(report), markdown: summaryMarkdown(report) });
+}
+
+/** junit.xml, results.json and summary.md in `dir` (made if missing), for a run of suites or of scripts; returns their paths. */
+export function writeReportFiles(dir: string, texts: { junit: string; json: string; markdown: string }): string[] {
   mkdirSync(dir, { recursive: true });
   const files: [string, string][] = [
-    ["junit.xml", junitXml(report)],
-    ["results.json", resultsJson(report)],
-    ["summary.md", summaryMarkdown(report)],
+    ["junit.xml", texts.junit],
+    ["results.json", texts.json],
+    ["summary.md", texts.markdown],
   ];
   return files.map(([name, text]) => {
     const path = join(dir, name);

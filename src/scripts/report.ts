@@ -2,13 +2,12 @@
 // testcase per script: classname its file, name its title and tags; a failure names
 // the line, the action, what was expected and what came, with the transcript of every
 // actor), results.json and summary.md.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { TlsMode } from "../harness/target.js";
 import { junit, skippedWithMessage } from "../runner/report-junit.js";
 import type { ExpectationReport } from "../runner/expectations.js";
 import { cell, expectationsMarkdown, fenced, inline } from "../runner/report-markdown.js";
 import { totalsLine } from "../runner/report-console.js";
+import { writeReportFiles } from "../runner/reports.js";
 import type { TestStatus, Totals } from "../runner/results.js";
 import type { ScriptFailure } from "./play.js";
 
@@ -138,15 +137,5 @@ function summaryMarkdown(report: ScriptReport): string {
 }
 
 export function writeScriptReports(dir: string, report: ScriptReport): string[] {
-  mkdirSync(dir, { recursive: true });
-  const files: [string, string][] = [
-    ["junit.xml", junitXml(report)],
-    ["results.json", resultsJson(report)],
-    ["summary.md", summaryMarkdown(report)],
-  ];
-  return files.map(([name, text]) => {
-    const path = join(dir, name);
-    writeFileSync(path, text);
-    return path;
-  });
+  return writeReportFiles(dir, { junit: junitXml(report), json: resultsJson(report), markdown: summaryMarkdown(report) });
 }
