@@ -369,7 +369,7 @@ export const RULES: readonly Rule[] = [
   { id: "SM-20", ...sm3("resumption"), level: "MUST / SHOULD / MAY", statement: "A <resume/> naming an unknown or expired previd gets <failed/>, preferably with item-not-found; only a remembered session may add h, the count it had handled." },
   { id: "SM-21", ...sm3("resumption"), level: "SHOULD", statement: "After a failed resume the stream stays authenticated: the client may bind a resource without a new stream or a new login." },
   { id: "SM-22", ...sm3("resumption"), level: "SHOULD", statement: "When a session is resumed while its old connection is still open, the server sends a conflict stream error on the old stream and closes it." },
-  { id: "SM-23", ...sm3("resumption"), level: "definition / SHOULD", statement: "The server keeps the session's state across a resumption: contacts see no unavailable presence for a drop and resume within the window." },
+  { id: "SM-23", ...sm3("resumption"), level: "definition / SHOULD", statement: "The server keeps the session's state across a resumption: contacts see no unavailable presence for a drop and resume within the window, and what the session had set up (directed presence, enabled carbons) still holds." },
   // errors, closure, expiry
   { id: "SM-24", ...sm3("errors"), level: "MUST / SHOULD", statement: "Any problem with <enable/> or <resume/> yields <failed/>; the condition it should carry is one of RFC 6120's stanza error conditions, in the stanzas namespace." },
   { id: "SM-25", ...sm3("closure"), level: "MUST / SHOULD", statement: "A clean </stream:stream> ends the session (contacts get unavailable presence, no resumption); a dropped TCP connection leaves it unfinished and resumable for a while." },

@@ -77,6 +77,10 @@ export interface Events {
   "iq-response": { iq: Element };
   /** A message to a local account's bare JID, before delivery; `remote` when it came from another server (S2S). Claim it to consume it (a PEP owner's form). */
   "message/bare": { el: Element; to: Jid; remote: boolean };
+  /** A message from a bound client, after it was routed. */
+  "message/sent": { session: Session; el: Element };
+  /** A message routed to a local account was handed to these of its sessions. */
+  "message/delivered": { el: Element; to: Jid; sessions: readonly Session[] };
   /** A stanza to another domain that no component serves (`pubsub.<domain>`). Claim it to serve that domain. */
   "service-stanza": { el: Element; to: Jid };
   /** A roster item changed (subscription, groups, ask) or was removed (`item` undefined). */

@@ -50,10 +50,13 @@ export function routeFromClient(ctx: ServerContext, session: Session, el: Elemen
       answer.then();
       return answer.reply?.attrs.type === "error";
     }
-    default:
+    default: {
       // A message without `to` is for the sender's own account (RFC 6120 10.3).
       if (!to) el.attrs.to = session.jid.bare;
-      return route(ctx, el);
+      const errored = route(ctx, el);
+      ctx.hooks.fireAll("message/sent", { session, el });
+      return errored;
+    }
   }
 }
 
@@ -72,6 +75,7 @@ export function route(ctx: ServerContext, el: Element, remote = false): boolean 
     const session = ctx.sessions.get(to.full);
     if (session) {
       ctx.sessions.deliver(session, el);
+      if (el.name === "message") ctx.hooks.fireAll("message/delivered", { el, to, sessions: [session] });
       return false;
     }
     // RFC 6121 8.5.3.2: only non-groupchat messages fall back to the bare JID.
@@ -120,6 +124,7 @@ function messageToBare(ctx: ServerContext, el: Element, to: Jid, remote: boolean
   const targets = ctx.sessions.messageTargets(to.bare);
   if (targets.length === 0) return type === "headline" ? false : bounce(ctx, el, "cancel", "service-unavailable");
   for (const s of targets) ctx.sessions.deliver(s, el);
+  ctx.hooks.fireAll("message/delivered", { el, to, sessions: targets });
   return false;
 }
 

@@ -4,6 +4,9 @@ import { conformance } from "../../src/runner/dsl.js";
 import { check } from "../../src/verdict/verdict.js";
 import { iq, message, newId, ping, presence } from "../../src/xmpp/builders.js";
 import { xml, type Element } from "../../src/xmpp/element.js";
+import { predicate } from "../../src/xmpp/match.js";
+import { NS } from "../../src/xmpp/ns.js";
+import type { TestClient } from "../../src/harness/client.js";
 import { endOtherSessions, ensureMutualSubscription } from "../common/accounts.js";
 import {
   EXPIRY_MARGIN_MS, SUITE, deliver, enable, needsSm3, requireAccountedFor, requireFailed, resumable, resumableShort, resumeAs,
@@ -11,6 +14,11 @@ import {
 } from "./sm-helpers.js";
 
 const needs = [needsSm3, { accounts: 2 }];
+const needsCarbons = { discoFeature: NS.carbons, on: "domain", label: "Message Carbons (urn:xmpp:carbons:2)" } as const;
+
+/** A XEP-0280 copy of the message with this body, received on another resource. */
+const carbonOf = (body: string) =>
+  predicate(`a <received/> carbon of the message '${body}'`, (el) => el.name === "message" && el.getChild("received", NS.carbons)?.getChild("forwarded", NS.forward)?.getChild("message")?.getChildText("body") === body);
 
 /** The resource part of a full JID. */
 const resourceOf = (full: string) => full.slice(full.indexOf("/") + 1);
@@ -121,4 +129,38 @@ describe(SUITE, () => {
     await again.close();
     await b.expect({ name: "presence", attrs: { from: c.jid!, type: "unavailable" } }, { rule: "SM-23" });
   });
+
+  conformance({ id: "sm.resume.carbons", rules: ["SM-23"], title: "carbons enabled before a drop stay enabled on the resumed session", needs: [...needs, needsCarbons] }, async (t) => {
+    const [alice, bob] = await t.accounts(2);
+    const { c, id, enabled } = await resumable(t, alice!);
+    const on = await c.iq(iq("set", {}, xml("enable", { xmlns: NS.carbons })));
+    if (on.attrs.type !== "result") return t.skip(`the target refused to enable carbons: ${on.toString()}`);
+    const other = await t.connect(alice!);
+    const b = await t.connect(bob!);
+    // Both resources are available: servers copy to available resources only (ejabberd).
+    await c.send(presence());
+    await other.send(presence());
+    // Carbons must work before any drop, or there is nothing for a resume to keep.
+    if (!(await carbonArrives(b, other, c, "before-drop"))) return t.skip("carbons were enabled, yet no carbon came before any drop");
+    c.kill();
+    const { c: again, answer } = await resumeAs(t, alice!, id, c.stanzasSince(enabled.el), undefined, c);
+    check(answer.name === "resumed", "SM-23", "<resumed/>", answer.toString());
+    const got = await carbonArrives(b, other, again, "after-resume");
+    check(got, "SM-23", "a carbon of a message to another resource on the resumed session, which enabled carbons before the drop", "none before a later message from that resource");
+  });
 });
+
+/**
+ * Bob sends `other` a chat message; whether `c`, another resource of the same account,
+ * got its carbon first. The barrier follows the copy's path, which in a server with a
+ * process per session (ejabberd) starts at the recipient's session: once `other` has the
+ * message, it sends `c` a sentinel that no server copies.
+ */
+async function carbonArrives(b: TestClient, other: TestClient, c: TestClient, body: string): Promise<boolean> {
+  await b.send(message(other.jid!, body));
+  await other.expect(predicate(`the message '${body}'`, (el) => el.name === "message" && el.getChildText("body") === body), { rule: "RFC6120-routing" });
+  const sentinel = xml("message", { to: c.jid!, id: newId("sentinel") }, xml("private", { xmlns: NS.carbons }));
+  await other.send(sentinel);
+  const got = await c.expect({ name: "message", attrs: { id: sentinel.attrs.id! } }, { rule: "RFC6120-routing" });
+  return c.unreadBefore(got).some(carbonOf(body));
+}
