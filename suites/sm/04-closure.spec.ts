@@ -1,13 +1,12 @@
 // XEP-0198 errors, closure and expiry: SM-20 (expired), SM-23 to SM-27.
 import { conformance } from "../../src/runner/dsl.js";
 import { check } from "../../src/verdict/verdict.js";
-import { message, newId, ping, sm } from "../../src/xmpp/builders.js";
-import type { Element } from "../../src/xmpp/element.js";
+import { message, newId, sm } from "../../src/xmpp/builders.js";
 import { randomBytes } from "node:crypto";
 import { parseH } from "../../src/xmpp/sm-counter.js";
 import {
   EXPIRY_MARGIN_MS, SM3, SUITE, attemptResume, checkFailedCondition, needsSm3, requestAck, requireAccountedFor, requireFailed, resumable, resumableShort, resumeAs,
-  requireAnswer, selfMessage, sendResume, smAnswer, waitProtocolTimer, watchedResumable,
+  overflow, requireAnswer, selfMessage, sendResume, smAnswer, waitProtocolTimer, watchedResumable,
 } from "./sm-helpers.js";
 import { endOtherSessions } from "../common/accounts.js";
 
@@ -80,17 +79,10 @@ describe(SUITE, () => {
     await endOtherSessions(t, alice!);
     const { c, id } = await resumable(t, alice!);
     const b = await t.connect(bob!);
-    const sent: Element[] = [];
-    for (let i = 0; i < t.options.smQueueLimit! + 3; i++) {
-      const m = message(c.jid!, `overflow ${i} ${newId("body")}`, { id: newId("sm26q") });
-      sent.push(m);
-      await b.send(m);
-    }
-    // Bob's barrier (an iq, leaving any bounce unread): every message has been routed.
-    // Alice never acknowledges any; a server
-    // may end her session at its limit or keep queueing. Either way she now drops and
-    // claims to have handled nothing: each message must come back, bounce or wait offline.
-    await b.iq(ping(t.domain));
+    // Alice never acknowledges any; a server may end her session at its limit or keep
+    // queueing. Either way she now drops and claims to have handled nothing: each
+    // message must come back, bounce or wait offline.
+    const sent = await overflow(t, b, c, "sm26q");
     c.kill();
     const { c: again, answer } = await attemptResume(t, alice!, id, 0);
     if (answer?.name === "resumed") {

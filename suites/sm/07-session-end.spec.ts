@@ -3,13 +3,13 @@
 import { conformance } from "../../src/runner/dsl.js";
 import { check } from "../../src/verdict/verdict.js";
 import { iq, message, newId, ping, presence } from "../../src/xmpp/builders.js";
-import { xml, type Element } from "../../src/xmpp/element.js";
+import { xml } from "../../src/xmpp/element.js";
 import { predicate } from "../../src/xmpp/match.js";
 import { NS } from "../../src/xmpp/ns.js";
 import type { TestClient } from "../../src/harness/client.js";
 import { endOtherSessions, ensureMutualSubscription } from "../common/accounts.js";
 import {
-  EXPIRY_MARGIN_MS, SUITE, deliver, enable, needsSm3, requireAccountedFor, requireFailed, resumable, resumableShort, resumeAs,
+  EXPIRY_MARGIN_MS, SUITE, deliver, enable, needsSm3, overflow, requireAccountedFor, requireFailed, resumable, resumableShort, resumeAs,
   waitProtocolTimer,
 } from "./sm-helpers.js";
 
@@ -43,16 +43,9 @@ describe(SUITE, () => {
     const a = await t.connect(alice!);
     await enable(a, { resume: true });
     const b = await t.connect(bob!);
-    const sent: Element[] = [];
-    for (let i = 0; i < t.options.smQueueLimit! + 3; i++) {
-      const m = message(a.jid!, `overflow ${i} ${newId("body")}`, { id: newId("close-overflow") });
-      sent.push(m);
-      await b.send(m);
-    }
-    // Bob's barrier (an iq, leaving any bounce unread): every message has been routed.
     // The XEP lets a server end the session at its limit (a stream error) or keep
     // queueing; either way nothing may be lost.
-    await b.iq(ping(t.domain));
+    const sent = await overflow(t, b, a, "close-overflow");
     await a.close();
     await requireAccountedFor(t, b, alice!, sent);
   });

@@ -7,7 +7,7 @@ import { check, Violation } from "../../src/verdict/verdict.js";
 import { predicate } from "../../src/xmpp/match.js";
 import { Element, xml } from "../../src/xmpp/element.js";
 import { endOtherSessions, ensureMutualSubscription } from "../common/accounts.js";
-import { message, newId, sm } from "../../src/xmpp/builders.js";
+import { message, newId, ping, sm } from "../../src/xmpp/builders.js";
 import { NS, STANZA_CONDITIONS, SmNamespace } from "../../src/xmpp/ns.js";
 import { parseH } from "../../src/xmpp/sm-counter.js";
 
@@ -179,6 +179,21 @@ export async function deliver(from: TestClient, to: TestClient, n: number, tag: 
     await from.send(m);
   }
   for (const m of sent) await to.expect({ name: "message", attrs: { id: m.attrs.id! } }, { rule: "RFC6120-routing" });
+  return sent;
+}
+
+/**
+ * Has B send A more messages than the target's unacknowledged-queue limit, then waits
+ * on a barrier iq of B's (leaving any bounce unread) until every one has been routed.
+ */
+export async function overflow(t: TestContext, from: TestClient, to: TestClient, tag: string): Promise<Element[]> {
+  const sent: Element[] = [];
+  for (let i = 0; i < t.options.smQueueLimit! + 3; i++) {
+    const m = message(to.jid!, `overflow ${i} ${newId("body")}`, { id: newId(tag) });
+    sent.push(m);
+    await from.send(m);
+  }
+  await from.iq(ping(t.domain));
   return sent;
 }
 
