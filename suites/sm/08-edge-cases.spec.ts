@@ -59,9 +59,14 @@ describe(SUITE, () => {
     conformance({ id: `sm.ack.malformed.${bad.label.replace(/\W+/g, "-").replace(/-$/, "")}`, rules: ["SM-10", "SM-13"], title: `an <a/> with ${bad.label} gets a stream error, or leaves the count right for the next <r/>`, needs: [needsSm3] }, async (t) => {
       const [alice] = await t.accounts(1);
       const c = await t.connect(alice!);
-      await enable(c);
-      for (let i = 0; i < 2; i++) await c.send(selfMessage(c, `before malformed ack ${i}`));
-      await c.sendPipelined([bad.el(), sm.r(SM3)]);
+      const { el: enabled } = await enable(c);
+      const own = [0, 1].map((i) => selfMessage(c, `before malformed ack ${i}`));
+      for (const m of own) await c.send(m);
+      // Both come back and are acknowledged first: a server that ends the stream for the
+      // malformed <a/> must not keep them as unacknowledged (offline storage would leave
+      // them to the account's next session).
+      for (const m of own) await c.expect({ name: "message", attrs: { id: m.attrs.id! } }, { rule: "RFC6120-routing" });
+      await c.sendPipelined([sm.a(c.stanzasSince(enabled)), bad.el(), sm.r(SM3)]);
       // XEP-0198 says nothing of a malformed <a/>: ending the stream and ignoring it are both
       // allowed (a <failed/> reply too); counting it or corrupting h is not.
       const answer = await c.expect(
