@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
 import type { SecureContext } from "node:tls";
-import { dialbackElement, dialbackFeature, dialbackKey, isDialback } from "../xmpp/dialback.js";
+import { dialbackElement, dialbackError, dialbackFeature, dialbackKey, isDialback, type DialbackVerdict } from "../xmpp/dialback.js";
 import { isStanza, xml, type Element } from "../xmpp/element.js";
 import { sm, streamError } from "../xmpp/builders.js";
 import { NS } from "../xmpp/ns.js";
@@ -27,6 +27,10 @@ export interface InboundHost {
   holdingVerifies(): boolean;
   /** True while the test holds back the peer's verdicts on the target's db:result. */
   holdingResults(): boolean;
+  /** The peer's verdict on the target's db:result, as the test asked (valid unless told). */
+  resultVerdict(): DialbackVerdict;
+  /** True while the peer, as Authoritative Server, answers db:verify with a dialback error. */
+  failingVerifies(): boolean;
   /** The target sent a key (db:result) on a stream it opened. */
   keyReceived(stream: InboundStream): void;
   /** A stanza arrived on a stream the target opened. */
@@ -155,7 +159,9 @@ export class InboundStream {
 
   private answerResult(el: Element): void {
     const { from = "", to = "" } = el.attrs;
-    this.send(dialbackElement("result", { from: to, to: from, type: "valid" }));
+    const type = this.host.resultVerdict();
+    // An error as a Receiving Server that could not reach the Authoritative Server gives it.
+    this.send(dialbackElement("result", { from: to, to: from, type }, undefined, type === "error" ? dialbackError("remote-server-not-found") : undefined));
   }
 
   /** Gives the verdicts held meanwhile. */
@@ -166,6 +172,10 @@ export class InboundStream {
   /** As Authoritative Server: recompute the key the target was given over its stream id, with the peer's secret. */
   private answerVerify(el: Element): void {
     const { from = "", to = "", id = "" } = el.attrs;
+    if (this.host.failingVerifies()) {
+      this.send(dialbackElement("verify", { from: to, to: from, id, type: "error" }, undefined, dialbackError("item-not-found")));
+      return;
+    }
     const valid = el.text() === dialbackKey(this.host.secret, from, to, id);
     this.send(dialbackElement("verify", { from: to, to: from, id, type: valid ? "valid" : "invalid" }));
   }

@@ -10,6 +10,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { createSecureContext, type SecureContext } from "node:tls";
 import { makeCertificate } from "../xmpp/certificate.js";
 import type { DiscoInfoData } from "../xmpp/caps.js";
+import type { DialbackVerdict } from "../xmpp/dialback.js";
 import { ping } from "../xmpp/builders.js";
 import { xml, type Element } from "../xmpp/element.js";
 import { NS } from "../xmpp/ns.js";
@@ -152,6 +153,14 @@ export class PeerListener implements InboundHost {
     return this.session?.resultsHeld ?? false;
   }
 
+  resultVerdict(): DialbackVerdict {
+    return this.session?.resultsAs ?? "valid";
+  }
+
+  failingVerifies(): boolean {
+    return this.session?.verifiesFail ?? false;
+  }
+
   keyReceived(stream: InboundStream): void {
     this.session?.keyReceived(stream);
   }
@@ -176,6 +185,8 @@ export class TestPeer extends Party {
   acksHeld = false;
   verifiesHeld = false;
   resultsHeld = false;
+  resultsAs: DialbackVerdict = "valid";
+  verifiesFail = false;
   /** The target's streams to the peer this test has seen (open when it began, or opened since), in that order. */
   readonly inbound: InboundStream[] = [];
   /** Which inbound stream each stanza received came on. */
@@ -390,6 +401,16 @@ export class TestPeer extends Party {
     if (!on) for (const s of this.listener.openInbound()) s.releaseResults();
   }
 
+  /** The verdict the peer gives, as Receiving Server, on the target's keys from now on. */
+  judgeKeys(type: DialbackVerdict): void {
+    this.resultsAs = type;
+  }
+
+  /** Makes the peer, as Authoritative Server, answer the target's db:verify with a dialback error (true), or check the key again (false). */
+  failVerifies(on: boolean): void {
+    this.verifiesFail = on;
+  }
+
   /** Ends the target's streams to the peer without a closing tag (TCP FIN); resolves once the target closed its side. */
   async dropIncoming(): Promise<void> {
     const closed = await Promise.all(this.listener.openInbound().map((s) => s.drop(this.timeoutMs)));
@@ -411,6 +432,8 @@ export class TestPeer extends Party {
     this.acksHeld = false;
     this.verifiesHeld = false;
     this.resultsHeld = false;
+    this.resultsAs = "valid";
+    this.verifiesFail = false;
     const inbound = this.listener.openInbound();
     for (const s of inbound) {
       s.releaseVerifies();

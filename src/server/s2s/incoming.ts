@@ -226,10 +226,10 @@ export class IncomingStream {
           this.remotes.proven(remote, this);
           return answer("valid");
         }
-        if (verdict === "error") return answer("error", dialbackError("remote-server-not-found"));
+        if (verdict === "error" && !this.ctx.faults.has("s2s.verify-error-as-invalid")) return answer("error", dialbackError("remote-server-not-found"));
         // DB-17: invalid on a stream with nothing proven ends it; otherwise the stream stays for the proven pairs.
         answer("invalid");
-        if (this.verified.size === 0) {
+        if (this.verified.size === 0 && !this.ctx.faults.has("s2s.invalid-keeps-stream")) {
           this.write("</stream:stream>");
           this.close();
         }
