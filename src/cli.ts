@@ -2,7 +2,7 @@
 // xmpp-conformance: run the suites, play or record scenario scripts, serve the reference server, or list the tests.
 // Every error reaches the user as one line `xmpp-conformance: <message>` and exit code 2.
 import { readFileSync } from "node:fs";
-import yargs from "yargs";
+import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { listCommand } from "./cli/list-command.js";
 import { recordCommand, type RecordArgs } from "./cli/record-command.js";
@@ -39,6 +39,23 @@ for (const event of ["uncaughtException", "unhandledRejection"] as const) {
   });
 }
 
+/** How `run` and `script` connect and secure their streams, and the embedded server's faults: the same for both. */
+function connectionOptions<T>(y: Argv<T>) {
+  return y
+    .option("tls", {
+      choices: ["plain", "starttls", "direct"] as const,
+      describe: "how the client secures its streams (default: plain for the embedded server and a loopback --target, starttls with a verified certificate for any other)",
+    })
+    .option("allow-plaintext-auth", {
+      type: "boolean",
+      default: false,
+      describe: "let SASL PLAIN send the password over an unencrypted stream to a --target that is not loopback (SCRAM, which reveals no password, is always allowed)",
+    })
+    .option("insecure", { type: "boolean", default: false, describe: "accept any server certificate" })
+    .option("ca", { type: "string", describe: "PEM file of a CA (or certificate) to trust; the embedded server's certificate is trusted automatically" })
+    .option("fault", { type: "string", array: true, default: [] as string[], describe: "turn on a named fault in the embedded server (repeatable; not with --target; see list --faults)" });
+}
+
 await yargs(hideBin(process.argv))
   .scriptName(NAME)
   .version(version)
@@ -48,24 +65,14 @@ await yargs(hideBin(process.argv))
     "run",
     "run conformance suites against --target, or against the embedded reference server",
     (y) =>
-      y
-        .option("target", { type: "string", describe: "server under test, HOST[:PORT] (port 5222 by default); without it the embedded reference server is started on an ephemeral loopback port" })
-        .option("domain", { type: "string", describe: "XMPP domain of the target (required with --target; embedded: localhost)" })
-        .option("account", { type: "string", array: true, default: [] as string[], describe: "test account USER:PASSWORD (repeatable); the embedded server creates it" })
-        .option("register", { type: "boolean", default: false, describe: "create fresh accounts by in-band registration (XEP-0077); the default for the embedded server without --account" })
-        .option("admin", { type: "string", describe: "an administrator USER:PASSWORD who creates fresh accounts with XEP-0133 ad-hoc commands (the embedded server makes USER its administrator)" })
-        .option("tls", {
-          choices: ["plain", "starttls", "direct"] as const,
-          describe: "how the client secures its streams (default: plain for the embedded server and a loopback --target, starttls with a verified certificate for any other)",
-        })
-        .option("allow-plaintext-auth", {
-          type: "boolean",
-          default: false,
-          describe: "let SASL PLAIN send the password over an unencrypted stream to a --target that is not loopback (SCRAM, which reveals no password, is always allowed)",
-        })
-        .option("insecure", { type: "boolean", default: false, describe: "accept any server certificate" })
-        .option("ca", { type: "string", describe: "PEM file of a CA (or certificate) to trust; the embedded server's certificate is trusted automatically" })
-        .option("fault", { type: "string", array: true, default: [] as string[], describe: "turn on a named fault in the embedded server (repeatable; not with --target; see list --faults)" })
+      connectionOptions(
+        y
+          .option("target", { type: "string", describe: "server under test, HOST[:PORT] (port 5222 by default); without it the embedded reference server is started on an ephemeral loopback port" })
+          .option("domain", { type: "string", describe: "XMPP domain of the target (required with --target; embedded: localhost)" })
+          .option("account", { type: "string", array: true, default: [] as string[], describe: "test account USER:PASSWORD (repeatable); the embedded server creates it" })
+          .option("register", { type: "boolean", default: false, describe: "create fresh accounts by in-band registration (XEP-0077); the default for the embedded server without --account" })
+          .option("admin", { type: "string", describe: "an administrator USER:PASSWORD who creates fresh accounts with XEP-0133 ad-hoc commands (the embedded server makes USER its administrator)" })
+      )
         .option("suite", { type: "string", array: true, default: [] as string[], describe: "suite to run (repeatable or comma-separated; default: every suite but the opt-in robustness)" })
         .option("grep", { type: "string", describe: "run only tests whose id, rule IDs or title match this regular expression" })
         .option("order", { type: "string", default: "declared", describe: "declared, random or random:SEED: shuffle the tests within each suite (the seed is printed and kept in results.json)" })
@@ -88,25 +95,15 @@ await yargs(hideBin(process.argv))
     "script <paths..>",
     "play scansion scenario scripts (.scs files, or every .scs file of a directory) against --target, or against a fresh embedded reference server per script",
     (y) =>
-      y
-        .positional("paths", { type: "string", array: true, demandOption: true, describe: "script files and directories of scripts" })
-        .option("target", { type: "string", describe: "server under test, HOST[:PORT] (port 5222 by default); without it each script gets an embedded reference server of its own, serving the script's domain" })
-        .option("domain", { type: "string", describe: "XMPP domain of the target (required with --target; embedded: the script's domain); the scripts' JIDs are moved to it" })
-        .option("account", { type: "string", array: true, default: [] as string[], describe: "an account USER:PASSWORD (repeatable) to play the scripts' accounts, in the order each script declares them (a script needing more is skipped); without --account, --register or --admin a script runs as its own accounts" })
-        .option("register", { type: "boolean", default: false, describe: "play each script's accounts with fresh accounts made by in-band registration (XEP-0077), removed after it" })
-        .option("admin", { type: "string", describe: "an administrator USER:PASSWORD who makes fresh accounts for each script with XEP-0133 ad-hoc commands and removes them after it (the embedded server makes USER its administrator)" })
-        .option("tls", {
-          choices: ["plain", "starttls", "direct"] as const,
-          describe: "how the client secures its streams (default: plain for the embedded server and a loopback --target, starttls with a verified certificate for any other)",
-        })
-        .option("allow-plaintext-auth", {
-          type: "boolean",
-          default: false,
-          describe: "let SASL PLAIN send the password over an unencrypted stream to a --target that is not loopback (SCRAM, which reveals no password, is always allowed)",
-        })
-        .option("insecure", { type: "boolean", default: false, describe: "accept any server certificate" })
-        .option("ca", { type: "string", describe: "PEM file of a CA (or certificate) to trust; the embedded server's certificate is trusted automatically" })
-        .option("fault", { type: "string", array: true, default: [] as string[], describe: "turn on a named fault in the embedded server (repeatable; not with --target; see list --faults)" })
+      connectionOptions(
+        y
+          .positional("paths", { type: "string", array: true, demandOption: true, describe: "script files and directories of scripts" })
+          .option("target", { type: "string", describe: "server under test, HOST[:PORT] (port 5222 by default); without it each script gets an embedded reference server of its own, serving the script's domain" })
+          .option("domain", { type: "string", describe: "XMPP domain of the target (required with --target; embedded: the script's domain); the scripts' JIDs are moved to it" })
+          .option("account", { type: "string", array: true, default: [] as string[], describe: "an account USER:PASSWORD (repeatable) to play the scripts' accounts, in the order each script declares them (a script needing more is skipped); without --account, --register or --admin a script runs as its own accounts" })
+          .option("register", { type: "boolean", default: false, describe: "play each script's accounts with fresh accounts made by in-band registration (XEP-0077), removed after it" })
+          .option("admin", { type: "string", describe: "an administrator USER:PASSWORD who makes fresh accounts for each script with XEP-0133 ad-hoc commands and removes them after it (the embedded server makes USER its administrator)" })
+      )
         .option("only-tags", { type: "string", array: true, default: [] as string[], describe: "play only scripts with one of these tags (repeatable or comma-separated; `word` also matches `word: value`)" })
         .option("skip-tags", { type: "string", array: true, default: [] as string[], describe: "leave out scripts with one of these tags (repeatable or comma-separated)" })
         .option("component", { type: "string", describe: "with --target: attach as this XEP-0114 component NAME:SECRET@[HOST:]PORT to play a script's [Component] actor, whose JID becomes NAME (embedded: the server is given each script's components)" })
