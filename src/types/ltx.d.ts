@@ -108,5 +108,5 @@ declare module "@xmpp/client" {
     streamManagement: EventEmitter & { id: string; enabled: boolean; inbound: number };
     iqCaller: { request(el: Element, timeout?: number): Promise<Element> };
   }
-  export function client(options: { service: string; domain: string; username: string; password: string; resource?: string }): Client;
+  export function client(options: { service: string; domain: string; username: string; password: string; resource?: string; timeout?: number }): Client;
 }

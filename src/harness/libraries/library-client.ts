@@ -124,6 +124,7 @@ export class LibraryClient {
       resource: opts.resource,
       tls: target.tls === "direct" ? "direct" : "starttls",
       trust,
+      timeoutMs: opts.timeoutMs,
     };
     const child =
       library === "xmppjs"

@@ -15,6 +15,8 @@ export interface DriverConfig {
   tls: "starttls" | "direct";
   /** How the library checks the server's certificate: against this CA file, the system's CAs, or not at all. */
   trust: { ca: string } | "system" | "none";
+  /** The run's --timeout, in ms: the longest the library waits for one step of its own (xmpp.js would give up after 2 s, too soon on a loaded CI machine). */
+  timeoutMs: number;
 }
 
 export type DriverCommand =

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     username: config.username,
     password: config.password,
     resource: config.resource,
+    timeout: config.timeoutMs,
   });
 
   // Observation only: what the library writes and reads goes to the harness's transcript.
