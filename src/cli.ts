@@ -21,9 +21,15 @@ function die(err: unknown): never {
   process.exit(2);
 }
 
-/** Runs a command and exits with its code: open test connections must not keep the process alive. */
+/**
+ * Runs a command and exits with its code: open test connections must not keep the process
+ * alive. It exits once standard output has taken everything written: to a pipe, writes are
+ * asynchronous, and exiting at once cut `list --json` at 64 KiB.
+ */
 function exitWith(command: () => Promise<number>): Promise<void> {
-  return command().then((code) => process.exit(code), die);
+  return command().then((code) => {
+    process.stdout.write("", () => process.exit(code));
+  }, die);
 }
 
 // A reader that went away (`| head`) ends the program quietly, as it does any Unix tool.
@@ -73,7 +79,7 @@ await yargs(hideBin(process.argv))
           .option("register", { type: "boolean", default: false, describe: "create fresh accounts by in-band registration (XEP-0077); the default for the embedded server without --account" })
           .option("admin", { type: "string", describe: "an administrator USER:PASSWORD who creates fresh accounts with XEP-0133 ad-hoc commands (the embedded server makes USER its administrator)" })
       )
-        .option("suite", { type: "string", array: true, default: [] as string[], describe: "suite to run (repeatable or comma-separated; default: every suite but the opt-in robustness)" })
+        .option("suite", { type: "string", array: true, default: [] as string[], describe: "suite to run (repeatable or comma-separated; default: every suite but the opt-in robustness and s2s-refusals)" })
         .option("grep", { type: "string", describe: "run only tests whose id, rule IDs or title match this regular expression" })
         .option("order", { type: "string", default: "declared", describe: "declared, random or random:SEED: shuffle the tests within each suite (the seed is printed and kept in results.json)" })
         .option("jobs", { type: "number", describe: "tests run at once at most (default: 4 against the embedded server, 1 against --target); given accounts are never shared by tests running at once" })
