@@ -51,13 +51,13 @@ describe("interop launcher", () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "interop-test-"))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("runs Prosody with registration, then given accounts twice in a row; ejabberd with the admin; each the scenario scripts and the robustness suite apart; Libervia's pubsub and PAM with given accounts twice", () => {
+  it("runs Prosody with registration, then given accounts twice in a row; ejabberd with the admin; each the scenario scripts, the robustness suite and, last, the s2s-refusals suite apart; Libervia's pubsub and PAM with given accounts twice", () => {
     const plan = Object.fromEntries(
       PLATFORMS.map((p) => [p.name, p.runs.map((r) => `${r.name}:${r.provisioning}${r.suites ? `:${r.suites.join("+")}` : ""}${r.scenarios ? ":scripts" : ""}`)]),
     );
     expect(plan).to.deep.equal({
-      prosody: ["register:register", "given:given", "given-again:given", "scenarios:given:scripts", "robustness:register:robustness"],
-      ejabberd: ["admin:admin", "scenarios:admin:scripts", "robustness:admin:robustness"],
+      prosody: ["register:register", "given:given", "given-again:given", "scenarios:given:scripts", "robustness:register:robustness", "s2s-refusals:register:s2s-refusals"],
+      ejabberd: ["admin:admin", "scenarios:admin:scripts", "robustness:admin:robustness", "s2s-refusals:admin:s2s-refusals"],
       libervia: ["given:given:pubsub+pam", "given-again:given:pubsub+pam"],
     });
     for (const p of PLATFORMS) expect(new Set(p.runs.map((r) => r.name)).size, `${p.name}: run names (report directories)`).to.equal(p.runs.length);

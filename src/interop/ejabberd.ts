@@ -34,6 +34,7 @@ export const ejabberd: Platform = {
     { name: "admin", provisioning: "admin" },
     { name: "scenarios", provisioning: "admin", scenarios: true },
     { name: "robustness", provisioning: "admin", suites: ["robustness"] },
+    { name: "s2s-refusals", provisioning: "admin", suites: ["s2s-refusals"] },
   ],
   accountCommand: "ejabberdctl register",
   federation: FEDERATION,

@@ -39,6 +39,7 @@ export const prosody: Platform = {
     { name: "given-again", provisioning: "given" },
     { name: "scenarios", provisioning: "given", scenarios: true },
     { name: "robustness", provisioning: "register", suites: ["robustness"] },
+    { name: "s2s-refusals", provisioning: "register", suites: ["s2s-refusals"] },
   ],
   accountCommand: "prosodyctl register",
   federation: FEDERATION,
