@@ -5,11 +5,11 @@
 import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
 import type { SecureContext } from "node:tls";
-import { dialbackElement, dialbackError, dialbackFeature, dialbackKey, isDialback, type DialbackVerdict } from "../xmpp/dialback.js";
+import { dialbackElement, dialbackError, dialbackFeature, dialbackKey, isDialback, s2sHeader, type DialbackVerdict } from "../xmpp/dialback.js";
 import { isStanza, xml, type Element } from "../xmpp/element.js";
 import { sm, streamError } from "../xmpp/builders.js";
 import { NS } from "../xmpp/ns.js";
-import { S2sStream, s2sHeader } from "./s2s-stream.js";
+import { XmlStream } from "./xml-stream.js";
 import type { Transcript } from "./transcript.js";
 
 /** What an inbound stream needs from the peer that accepted it. */
@@ -60,7 +60,7 @@ export class InboundStream {
   closedByTarget = false;
   /** Set once the peer sent its closing tag. */
   private closing = false;
-  private readonly stream: S2sStream;
+  private readonly stream: XmlStream;
   private unansweredR = false;
   private readonly heldVerifies: Element[] = [];
   private readonly heldResults: Element[] = [];
@@ -70,7 +70,7 @@ export class InboundStream {
     label: string,
     private readonly host: InboundHost,
   ) {
-    this.stream = new S2sStream(
+    this.stream = new XmlStream(
       socket,
       label,
       { header: (el) => this.onHeader(el), element: (el) => this.onElement(el), closed: (how) => this.onClosed(how) },

@@ -4,7 +4,7 @@
 // id). Tests use it raw, to send what a faulty or hostile peer would, and through
 // TestPeer.send, which opens one and does dialback on first use.
 import { createConnection, type Socket } from "node:net";
-import { dialbackElement, dialbackKey, isDialback } from "../xmpp/dialback.js";
+import { dialbackElement, dialbackKey, isDialback, s2sHeader } from "../xmpp/dialback.js";
 import { isStanza, xml, type Element } from "../xmpp/element.js";
 import { newId, sm } from "../xmpp/builders.js";
 import { Matcher, describe, predicate } from "../xmpp/match.js";
@@ -12,7 +12,7 @@ import { NS } from "../xmpp/ns.js";
 import { Violation } from "../verdict/verdict.js";
 import { ConnectError, describeSocketError } from "./errors.js";
 import { Inbox, type ExpectOptions } from "./inbox.js";
-import { S2sStream, s2sHeader } from "./s2s-stream.js";
+import { XmlStream } from "./xml-stream.js";
 import type { Transcript } from "./transcript.js";
 import { shown } from "./actor.js";
 
@@ -47,7 +47,7 @@ export class OutboundStream {
   /** Set once the peer sent its closing tag. */
   private closing = false;
   private readonly inbox: Inbox;
-  private readonly stream: S2sStream;
+  private readonly stream: XmlStream;
   private headerWaiter?: (el: Element | undefined) => void;
   private featuresWaiter?: (el: Element | undefined) => void;
   private closeWaiters: Array<() => void> = [];
@@ -57,7 +57,7 @@ export class OutboundStream {
     readonly opts: OutboundOptions,
   ) {
     this.inbox = new Inbox(opts.timeoutMs);
-    this.stream = new S2sStream(socket, opts.label, { header: (el) => this.onHeader(el), element: (el) => this.onElement(el), closed: (how) => this.onClosed(how) }, opts.transcript);
+    this.stream = new XmlStream(socket, opts.label, { header: (el) => this.onHeader(el), element: (el) => this.onElement(el), closed: (how) => this.onClosed(how) }, opts.transcript);
   }
 
   /**

@@ -4,13 +4,13 @@
 // ends here and the target is reached in the clear, so the target must let a loopback
 // client log in without TLS. Channel binding is taken out of the target's offer, since a
 // binding to the proxy's TLS could not be verified by the target. Each leg is the
-// harness's generic XML stream (S2sStream: a socket, @xmpp/xml's streaming parser,
+// harness's XML stream (XmlStream: a socket, @xmpp/xml's streaming parser,
 // restarts and STARTTLS on either side).
 import clone from "ltx/lib/clone.js";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { createSecureContext, type SecureContext } from "node:tls";
 import { describeSocketError } from "../harness/errors.js";
-import { S2sStream } from "../harness/s2s-stream.js";
+import { XmlStream } from "../harness/xml-stream.js";
 import { makeCertificate } from "../xmpp/certificate.js";
 import { xml, type Element } from "../xmpp/element.js";
 import { NS } from "../xmpp/ns.js";
@@ -76,9 +76,9 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
 
 /** One client connection and its connection to the target. */
 class Relay {
-  private readonly client: S2sStream;
+  private readonly client: XmlStream;
   private readonly record: RecordedStream;
-  private upstream?: S2sStream;
+  private upstream?: XmlStream;
   private clientSecure = false;
   private domain = "";
   /** Handlers run one at a time, in the order elements arrived. */
@@ -93,7 +93,7 @@ class Relay {
   ) {
     this.record = opts.recording.stream();
     opts.log(`connection ${n} from ${socket.remoteAddress}:${socket.remotePort}`);
-    this.client = new S2sStream(socket, `client ${n}`, {
+    this.client = new XmlStream(socket, `client ${n}`, {
       header: (el) => this.then(() => this.clientHeader(el)),
       element: (el) => this.then(() => this.clientElement(el)),
       closed: (how) => this.then(() => this.clientClosed(how)),
@@ -113,13 +113,13 @@ class Relay {
     await this.upstream.write(headerOf(el));
   }
 
-  private connectUpstream(): Promise<S2sStream> {
+  private connectUpstream(): Promise<XmlStream> {
     const { host, port } = this.opts.target;
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port });
       socket.once("error", (err) => reject(new Error(`cannot reach the target ${host}:${port}: ${describeSocketError(err)}`)));
       socket.once("connect", () => {
-        const stream: S2sStream = new S2sStream(socket, `target ${this.n}`, {
+        const stream: XmlStream = new XmlStream(socket, `target ${this.n}`, {
           header: (h) => this.then(() => this.client.write(headerOf(h))),
           element: (e) => this.then(() => this.serverElement(e)),
           closed: (how) => this.then(() => this.serverClosed(stream, how)),
@@ -167,7 +167,7 @@ class Relay {
     this.gone();
   }
 
-  private async serverClosed(stream: S2sStream, how: "stream" | "socket"): Promise<void> {
+  private async serverClosed(stream: XmlStream, how: "stream" | "socket"): Promise<void> {
     if (stream !== this.upstream) return; // the stream dropped for the proxy's STARTTLS
     this.record.ended("server-closed");
     if (how === "stream") await this.client.write("</stream:stream>").catch(() => undefined);

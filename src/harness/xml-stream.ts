@@ -1,13 +1,13 @@
-// One server-to-server stream on a socket the harness opened or accepted, written here
-// because xmpp.js has none: its ConnectionTCP opens client-style streams only (it
-// writes its own header, cannot serve an accepted socket, and has no server-side
-// STARTTLS). Elements are parsed with @xmpp/xml's streaming parser, as the client's are;
-// every write and every chunk read goes into the transcript of the test using it.
+// One XML stream on a socket the harness opened or accepted: the S2S peer's streams and
+// both legs of the recorder. Written here because xmpp.js has none: its ConnectionTCP
+// opens client-style streams only (it writes its own header, cannot serve an accepted
+// socket, and has no server-side STARTTLS). Elements are parsed with @xmpp/xml's
+// streaming parser, as the client's are; every write and every chunk read goes into the
+// transcript of the test using it.
 import type { Socket } from "node:net";
 import { connect as tlsConnect, TLSSocket, type SecureContext } from "node:tls";
 import { Parser } from "@xmpp/xml";
-import { xml, type Element } from "../xmpp/element.js";
-import { NS } from "../xmpp/ns.js";
+import type { Element } from "../xmpp/element.js";
 import { describeSocketError } from "./errors.js";
 import type { Transcript } from "./transcript.js";
 
@@ -18,13 +18,7 @@ export interface StreamEvents {
   closed(how: "stream" | "socket"): void;
 }
 
-/** The opening tag of an S2S stream with the dialback prefix declared (XEP-0220 section 2.1). */
-export function s2sHeader(attrs: Record<string, string | undefined>): string {
-  const el = xml("stream:stream", { xmlns: NS.server, "xmlns:stream": NS.stream, "xmlns:db": NS.dialback, version: "1.0", ...attrs });
-  return `<?xml version='1.0'?>${el.toString().replace(/\/>$/, ">")}`;
-}
-
-export class S2sStream {
+export class XmlStream {
   /** Where writes and reads are recorded: the transcript of the test the stream serves now. */
   transcript: Transcript | undefined;
   secure = false;
