@@ -7,9 +7,8 @@
 import { conformance } from "../../src/runner/dsl.js";
 import { check } from "../../src/verdict/verdict.js";
 import { message } from "../../src/xmpp/builders.js";
-import { childElements } from "../../src/xmpp/element.js";
 import { predicate } from "../../src/xmpp/match.js";
-import { NS } from "../../src/xmpp/ns.js";
+import { stanzaConditionOf } from "../common/errors.js";
 import { needsPeerAndAccount, peerAndClient } from "../s2s/s2s-helpers.js";
 
 const SUITE = "s2s-refusals";
@@ -21,8 +20,7 @@ describe(SUITE, () => {
     const sent = message(peer.jid("romeo"), "refused");
     await c.send(sent);
     const bounce = await c.expect(predicate(`the error bounce of the message '${sent.attrs.id}'`, (el) => el.name === "message" && el.attrs.id === sent.attrs.id && el.attrs.type === "error"), { rule: "DB-22" });
-    const error = bounce.getChild("error");
-    const condition = error && childElements(error).find((e) => e.getNS() === NS.stanzas)?.name;
+    const condition = stanzaConditionOf(bounce);
     // Only a bounce that follows the peer's verdict on a key of this test shows how the target treats a refusal.
     const dialled = peer.inbound.some((s) => s.keys.some((k) => k.from === peer.targetDomain && k.to === peer.domain));
     if (!dialled) t.skip(`the target bounced the message (${condition ?? "no condition"}) without dialling the peer: it still holds back from an earlier refusal, so this run cannot see how it treats one`);
