@@ -5,12 +5,15 @@
 import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
 import type { SecureContext } from "node:tls";
-import { dialbackElement, dialbackError, dialbackFeature, dialbackKey, isDialback, s2sHeader, type DialbackVerdict } from "../xmpp/dialback.js";
+import { dialbackElement, dialbackError, dialbackFeature, dialbackKey, isDialback, s2sHeader } from "../xmpp/dialback.js";
 import { isStanza, xml, type Element } from "../xmpp/element.js";
 import { sm, streamError } from "../xmpp/builders.js";
 import { NS } from "../xmpp/ns.js";
 import { XmlStream } from "./xml-stream.js";
 import type { Transcript } from "./transcript.js";
+
+/** What the peer, as Receiving Server, says of the target's keys. */
+export type KeyVerdict = "valid" | "invalid";
 
 /** What an inbound stream needs from the peer that accepted it. */
 export interface InboundHost {
@@ -28,7 +31,7 @@ export interface InboundHost {
   /** True while the test holds back the peer's verdicts on the target's db:result. */
   holdingResults(): boolean;
   /** The peer's verdict on the target's db:result, as the test asked (valid unless told). */
-  resultVerdict(): DialbackVerdict;
+  resultVerdict(): KeyVerdict;
   /** True while the peer, as Authoritative Server, answers db:verify with a dialback error. */
   failingVerifies(): boolean;
   /** The target sent a key (db:result) on a stream it opened. */
@@ -159,9 +162,7 @@ export class InboundStream {
 
   private answerResult(el: Element): void {
     const { from = "", to = "" } = el.attrs;
-    const type = this.host.resultVerdict();
-    // An error as a Receiving Server that could not reach the Authoritative Server gives it.
-    this.send(dialbackElement("result", { from: to, to: from, type }, undefined, type === "error" ? dialbackError("remote-server-not-found") : undefined));
+    this.send(dialbackElement("result", { from: to, to: from, type: this.host.resultVerdict() }));
   }
 
   /** Gives the verdicts held meanwhile. */

@@ -10,13 +10,12 @@ import { createServer, type Server, type Socket } from "node:net";
 import { createSecureContext, type SecureContext } from "node:tls";
 import { makeCertificate } from "../xmpp/certificate.js";
 import type { DiscoInfoData } from "../xmpp/caps.js";
-import type { DialbackVerdict } from "../xmpp/dialback.js";
 import { ping } from "../xmpp/builders.js";
 import { xml, type Element } from "../xmpp/element.js";
 import { NS } from "../xmpp/ns.js";
 import { Violation } from "../verdict/verdict.js";
 import { shown } from "./actor.js";
-import { InboundStream, type InboundHost, type ReceivedKey } from "./peer-inbound.js";
+import { InboundStream, type InboundHost, type KeyVerdict, type ReceivedKey } from "./peer-inbound.js";
 import { answerPeerQuery, peerCaps, peerInfo } from "./peer-info.js";
 import { OutboundStream } from "./peer-outbound.js";
 import { Party, type Responder } from "./party.js";
@@ -153,7 +152,7 @@ export class PeerListener implements InboundHost {
     return this.session?.resultsHeld ?? false;
   }
 
-  resultVerdict(): DialbackVerdict {
+  resultVerdict(): KeyVerdict {
     return this.session?.resultsAs ?? "valid";
   }
 
@@ -185,7 +184,7 @@ export class TestPeer extends Party {
   acksHeld = false;
   verifiesHeld = false;
   resultsHeld = false;
-  resultsAs: DialbackVerdict = "valid";
+  resultsAs: KeyVerdict = "valid";
   verifiesFail = false;
   /** The target's streams to the peer this test has seen (open when it began, or opened since), in that order. */
   readonly inbound: InboundStream[] = [];
@@ -402,7 +401,7 @@ export class TestPeer extends Party {
   }
 
   /** The verdict the peer gives, as Receiving Server, on the target's keys from now on. */
-  judgeKeys(type: DialbackVerdict): void {
+  judgeKeys(type: KeyVerdict): void {
     this.resultsAs = type;
   }
 

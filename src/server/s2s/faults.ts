@@ -16,7 +16,7 @@ export const S2S_FAULTS = {
   "s2s.drop-remote-messages": { rules: ["DB-16"], description: "takes messages from a proven domain without error and never delivers them" },
   "s2s.invalid-keeps-stream": { rules: ["DB-17"], description: "answers type='invalid' when the authoritative server found the key invalid, and keeps the stream that had nothing else proven" },
   "s2s.verify-error-as-invalid": { rules: ["DB-18"], description: "takes a dialback error from the authoritative server as invalid, instead of answering with remote-server-not-found" },
-  "s2s.refusal-bounce-swapped": { rules: ["DB-22"], description: "bounces stanzas queued for a refused key with remote-server-timeout on invalid and internal-server-error on error, the conditions swapped" },
+  "s2s.invalid-bounce-as-timeout": { rules: ["DB-22"], description: "bounces stanzas queued for a key found invalid with remote-server-timeout, as for an error, instead of internal-server-error" },
   "sm.s2s-wrong-h": { rules: ["SM-30"], description: "counts each <r/> in the h of an S2S stream as if it were a stanza" },
   "sm.s2s-lose-unacked": { rules: ["SM-30"], description: "forgets the stanzas a dropped S2S stream had not acknowledged, instead of sending them again" },
 } satisfies Record<string, FaultSpec>;

@@ -261,12 +261,11 @@ export class OutgoingLink {
     // DB-22: invalid bounces with internal-server-error and ends the stream; an error keeps it.
     this.pairs.delete(from);
     this.queues.delete(from);
-    const swapped = this.ctx.faults.has("s2s.refusal-bounce-swapped");
     if (el.attrs.type === "invalid") {
-      this.owner.failed(queued, swapped ? "remote-server-timeout" : "internal-server-error");
+      this.owner.failed(queued, this.ctx.faults.has("s2s.invalid-bounce-as-timeout") ? "remote-server-timeout" : "internal-server-error");
       return this.close();
     }
-    this.owner.failed(queued, swapped ? "internal-server-error" : "remote-server-timeout");
+    this.owner.failed(queued, "remote-server-timeout");
   }
 
   private flush(from?: string): void {
