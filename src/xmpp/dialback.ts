@@ -1,6 +1,5 @@
-// XEP-0220 server dialback vocabulary: the XEP-0185 key and the dialback elements both
-// sides use, always with the `db:` prefix the stream header declares (DB-07), and the S2S
-// stream header the harness's peer writes.
+// XEP-0220 server dialback vocabulary both sides use: the S2S stream header, the XEP-0185
+// key and the dialback elements, always with the `db:` prefix the header declares (DB-07).
 import { createHash, createHmac } from "node:crypto";
 import { xml, type Element } from "./element.js";
 import { NS } from "./ns.js";
@@ -41,7 +40,7 @@ export function offersDialbackErrors(features: Element | undefined): boolean {
   return !!features?.getChild("dialback", NS.dialbackFeature)?.getChild("errors");
 }
 
-/** The opening tag of an S2S stream with the dialback prefix declared (XEP-0220 section 2.1). */
+/** The opening tag of an S2S stream with the dialback prefix declared (XEP-0220 section 2.1); an attribute given as undefined is left out, version too. */
 export function s2sHeader(attrs: Record<string, string | undefined>): string {
   const el = xml("stream:stream", { xmlns: NS.server, "xmlns:stream": NS.stream, "xmlns:db": NS.dialback, version: "1.0", ...attrs });
   return `<?xml version='1.0'?>${el.toString().replace(/\/>$/, ">")}`;

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { streamError } from "../../xmpp/builders.js";
-import { dialbackElement, dialbackError, dialbackFeature, dialbackKey, type DialbackVerdict } from "../../xmpp/dialback.js";
+import { dialbackElement, dialbackError, dialbackFeature, dialbackKey, s2sHeader, type DialbackVerdict } from "../../xmpp/dialback.js";
 import { xml, type Element } from "../../xmpp/element.js";
 import { NS, type StreamCondition } from "../../xmpp/ns.js";
 import type { ServerContext } from "../context.js";
@@ -136,16 +136,9 @@ export class IncomingStream {
   private sendHeader(from: string, to: string | undefined, version: boolean): void {
     this.headerSent = true;
     this.streamId = randomBytes(12).toString("hex");
-    const attrs = [
-      `xmlns='${NS.server}'`,
-      `xmlns:stream='${NS.stream}'`,
-      `xmlns:db='${NS.dialback}'`,
-      `id='${this.streamId}'`,
-      this.ctx.faults.has("s2s.header-without-from") ? "" : `from='${from}'`,
-      to ? `to='${to}'` : "",
-      version ? "version='1.0'" : "",
-    ];
-    this.write(`<?xml version='1.0'?><stream:stream ${attrs.filter(Boolean).join(" ")}>`);
+    this.write(
+      s2sHeader({ id: this.streamId, from: this.ctx.faults.has("s2s.header-without-from") ? undefined : from, to, version: version ? "1.0" : undefined }),
+    );
   }
 
   private onHeader(h: StreamHeader): void {

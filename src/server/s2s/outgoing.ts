@@ -6,7 +6,7 @@
 // the remote's <sm/> feature it enables XEP-0198 (SM-30) and keeps what was not acked.
 import { connect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import { dialbackElement, dialbackKey, type DialbackVerdict } from "../../xmpp/dialback.js";
+import { dialbackElement, dialbackKey, s2sHeader, type DialbackVerdict } from "../../xmpp/dialback.js";
 import { xml, type Element } from "../../xmpp/element.js";
 import { NS, type StanzaCondition } from "../../xmpp/ns.js";
 import type { ServerContext } from "../context.js";
@@ -170,10 +170,7 @@ export class OutgoingLink {
     this.streamId = undefined;
     // The first domain waiting to send names itself; a verify-only stream names the server.
     const from = this.queues.keys().next().value ?? this.ctx.config.domain;
-    this.raw(
-      `<?xml version='1.0'?><stream:stream xmlns='${NS.server}' xmlns:stream='${NS.stream}' xmlns:db='${NS.dialback}' ` +
-        `from='${from}' to='${this.domain}'${this.ctx.faults.has("s2s.outgoing-header-with-id") ? ` id='${this.id}'` : ""} version='1.0'>`,
-    );
+    this.raw(s2sHeader({ from, to: this.domain, id: this.ctx.faults.has("s2s.outgoing-header-with-id") ? String(this.id) : undefined }));
   }
 
   private onHeader(h: StreamHeader): void {
